@@ -1,0 +1,2 @@
+export * from './nhs-number.js';
+export * from './postcode.js';

@@ -1,0 +1,2 @@
+export * from './project-keys.js';
+export * from './dates.js';
