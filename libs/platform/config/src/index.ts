@@ -1,1 +1,3 @@
-export const x: number = 42;
+export * from './config.js';
+export * from './key-material.js';
+export * from './config.module.js';

@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '@harbour/config';
+import { registerStart } from './commands/start.command.js';
+import { registerMigrate } from './commands/migrate.command.js';
+import { registerDemo } from './commands/demo.command.js';
+
+/** `harbour`: the operator command. Each sub-command lives in ./commands. */
+const program = new Command('harbour')
+  .description('Harbour operator command: run the station, ingest, de-identify, manage keys, audit')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStart(program);
+registerMigrate(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  process.stderr.write(`harbour: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

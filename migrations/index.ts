@@ -1,0 +1,5 @@
+import { Schemas1795431226962 } from './1795431226962-schemas.js';
+import { Identity1795431228202 } from './1795431228202-identity.js';
+
+/** Every migration, in order. The generator appends new ones here. */
+export const MIGRATIONS = [Schemas1795431226962, Identity1795431228202];

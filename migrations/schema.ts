@@ -1,0 +1,38 @@
+import { DataSource, type MixedList } from 'typeorm';
+import { SnakeNamingStrategy } from '@harbour/persistence';
+import { IDENTITY_ENTITIES } from '@harbour/auth';
+import { MIGRATIONS } from './index.js';
+
+/**
+ * The composition root of the database: every bounded context's entities and the ordered list
+ * of migrations. Used at start (migrations run), by tests, and by the migration generator and
+ * drift check. Never `synchronize`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const ENTITIES: MixedList<Function> = [...IDENTITY_ENTITIES];
+
+export function createHarbourDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    logging: false,
+    extra: { max: opts.poolSize ?? 10, application_name: opts.applicationName ?? 'harbour' },
+  });
+}
+
+/** Run pending migrations; a PostgreSQL advisory lock lets several processes start at once. */
+export async function runMigrations(ds: DataSource): Promise<number> {
+  await ds.query('SELECT pg_advisory_lock(727172)');
+  try {
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.length;
+  } finally {
+    await ds.query('SELECT pg_advisory_unlock(727172)');
+  }
+}
