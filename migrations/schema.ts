@@ -1,6 +1,10 @@
 import { DataSource, type MixedList } from 'typeorm';
 import { SnakeNamingStrategy } from '@harbour/persistence';
 import { IDENTITY_ENTITIES } from '@harbour/auth';
+import { VAULT_ENTITIES } from '@harbour/vault';
+import { CONSENT_ENTITIES } from '@harbour/consent';
+import { INGESTION_ENTITIES } from '@harbour/ingestion';
+import { RESEARCH_ENTITIES } from '@harbour/research';
 import { MIGRATIONS } from './index.js';
 
 /**
@@ -9,7 +13,7 @@ import { MIGRATIONS } from './index.js';
  * drift check. Never `synchronize`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ENTITIES: MixedList<Function> = [...IDENTITY_ENTITIES];
+export const ENTITIES: MixedList<Function> = [...IDENTITY_ENTITIES, ...VAULT_ENTITIES, ...CONSENT_ENTITIES, ...INGESTION_ENTITIES, ...RESEARCH_ENTITIES];
 
 export function createHarbourDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

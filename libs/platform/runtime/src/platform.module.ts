@@ -8,6 +8,7 @@ import type { Runtime } from './runtime.js';
 
 export const LOGGER = Symbol('LOGGER');
 export const RUNTIME = Symbol('RUNTIME');
+export const OBJECT_STORE = Symbol('OBJECT_STORE');
 
 /** Exposes the runtime's shared parts to Nest's container. */
 @Global()
@@ -24,8 +25,9 @@ export class PlatformModule {
         { provide: JobQueue, useValue: rt.queue },
         { provide: Metrics, useValue: rt.metrics },
         { provide: LOGGER, useValue: rt.logger },
+        { provide: OBJECT_STORE, useValue: rt.store },
       ],
-      exports: [ConfigModule, RUNTIME, DataSource, Db, JobQueue, Metrics, LOGGER],
+      exports: [ConfigModule, RUNTIME, DataSource, Db, JobQueue, Metrics, LOGGER, OBJECT_STORE],
     };
   }
 }

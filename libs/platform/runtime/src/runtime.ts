@@ -5,6 +5,7 @@ import { Db, openDatabaseServer, type DatabaseServer } from '@harbour/persistenc
 import { JobQueue } from '@harbour/queue';
 import { createLogger, Metrics } from '@harbour/telemetry';
 import { createHarbourDataSource, runMigrations } from '@harbour/schema';
+import { createObjectStore, type ObjectStore } from '@harbour/storage';
 
 /**
  * Everything a Harbour process shares: built once at boot by `bootRuntime()`, handed to the
@@ -21,6 +22,7 @@ export interface Runtime {
   readonly dataSource: DataSource;
   readonly db: Db;
   readonly queue: JobQueue;
+  readonly store: ObjectStore;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function bootRuntime(opts: BootOptions): Promise<Runtime> {
     dataSource,
     db: new Db(dataSource),
     queue,
+    store: createObjectStore(config),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,56 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+export type OptOutKind = 'ndop' | 'type1';
+
+/** One uploaded version of a trust's opt-out list (National Data Opt-out or type 1). */
+@Entity({ schema: 'consent', name: 'opt_out_list' })
+@Index(['trustId', 'kind', 'version'], { unique: true })
+export class OptOutList {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column('uuid')
+  trustId!: string;
+
+  @Column('text')
+  kind!: OptOutKind;
+
+  @Column('int')
+  version!: number;
+
+  @Column('int')
+  entries!: number;
+
+  @Column('int')
+  invalidLines!: number;
+
+  @Column({ type: 'text', nullable: true })
+  uploadedBy!: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+/**
+ * The current opt-outs: a row per (person blind index, kind, trust list). A newer list version
+ * replaces the trust's rows of that kind in one transaction, so queries see the change at once.
+ * Applied person-wide: a National Data Opt-out is the person's choice wherever their data is.
+ */
+@Entity({ schema: 'consent', name: 'opt_out' })
+@Index(['nhsBidx'])
+export class OptOut {
+  @PrimaryColumn('bytea')
+  nhsBidx!: Buffer;
+
+  @PrimaryColumn('text')
+  kind!: OptOutKind;
+
+  @PrimaryColumn('uuid')
+  trustId!: string;
+
+  @Column('int')
+  listVersion!: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  since!: Date;
+}

@@ -1,0 +1,43 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type EventKind = 'condition' | 'observation' | 'medication' | 'procedure' | 'encounter' | 'imaging';
+
+/**
+ * A coded clinical event for cohort queries: kind, code, date, optional numeric value.
+ * `recordId` ties it to its vault record so re-ingestion replaces, never duplicates.
+ */
+@Entity({ schema: 'research', name: 'event' })
+@Index(['kind', 'code', 'eventDate'])
+@Index(['personId', 'kind'])
+@Index(['recordId'])
+export class ResearchEvent {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id!: string;
+
+  @Column('uuid')
+  trustId!: string;
+
+  @Column('uuid')
+  personId!: string;
+
+  @Column('uuid')
+  recordId!: string;
+
+  @Column('text')
+  kind!: EventKind;
+
+  @Column('text')
+  codeSystem!: string;
+
+  @Column('text')
+  code!: string;
+
+  @Column({ type: 'date', nullable: true })
+  eventDate!: string | null;
+
+  @Column({ type: 'double precision', nullable: true })
+  valueNum!: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  unit!: string | null;
+}
