@@ -21,7 +21,7 @@ test('another trust key cannot unwrap, tampering is detected', () => {
   assert.throws(() => unwrapKey(deriveTrustKek(master, 'trust-b'), wrapped));
   const dek = newDataKey();
   const ct = encrypt(dek, Buffer.from('secret'), 1);
-  ct[ct.length - 1] ^= 1;
+  ct.writeUInt8(ct.readUInt8(ct.length - 1) ^ 1, ct.length - 1);
   assert.throws(() => decrypt(dek, ct));
 });
 
