@@ -1,6 +1,9 @@
 export * from './entities/person.entity.js';
 export * from './entities/opt-out.entity.js';
 export * from './entities/study-consent.entity.js';
+export * from './person.repository.js';
+export * from './opt-out.repository.js';
+export * from './study-consent.repository.js';
 import { Person } from './entities/person.entity.js';
 import { OptOut, OptOutList } from './entities/opt-out.entity.js';
 import { StudyConsent } from './entities/study-consent.entity.js';

@@ -1,5 +1,10 @@
 export * from './entities/batch.entity.js';
 export * from './entities/rejection.entity.js';
+export * from './batch.repository.js';
+export * from './csv-to-fhir.js';
+export * from './extract-walker.js';
+export * from './ehr-ingestion.service.js';
+export * from './ingestion.runner.js';
 import { IngestionBatch } from './entities/batch.entity.js';
 import { IngestionRejection } from './entities/rejection.entity.js';
 export const INGESTION_ENTITIES = [IngestionBatch, IngestionRejection];

@@ -28,6 +28,9 @@ export class Db {
 
   /** Raw parameterised SQL in the current transaction; only repositories call this. */
   async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return this.manager().query(sql, params as unknown[]) as Promise<R[]>;
+    const res: unknown = await this.manager().query(sql, params as unknown[]);
+    // TypeORM's postgres driver answers UPDATE/DELETE with [rows, rowCount]; always hand back rows.
+    if (Array.isArray(res) && res.length === 2 && Array.isArray(res[0]) && typeof res[1] === 'number') return res[0] as R[];
+    return res as R[];
   }
 }
