@@ -4,6 +4,8 @@ import { ConfigError } from '@harbour/config';
 import { registerStart } from './commands/start.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerDemo } from './commands/demo.command.js';
+import { registerIngest } from './commands/ingest.command.js';
+import { registerDeid } from './commands/deid.command.js';
 
 /** `harbour`: the operator command. Each sub-command lives in ./commands. */
 const program = new Command('harbour')
@@ -14,6 +16,8 @@ const program = new Command('harbour')
 registerStart(program);
 registerMigrate(program);
 registerDemo(program);
+registerIngest(program);
+registerDeid(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { bootRuntime, type Runtime } from '@harbour/runtime';
 import { Trust, Partner } from '@harbour/auth';
+import { seedDemoPatients } from './demo-data.js';
 
 /** Demo organisations: synthetic, with ODS-like codes that belong to no real trust. */
 export const DEMO_TRUSTS = [
@@ -17,6 +18,8 @@ export async function seedDemo(rt: Runtime, opts: { trusts: number; patientsPerT
     }
     await em.createQueryBuilder().insert().into(Partner).values({ name: 'Acme Pharma (demo)' }).orIgnore().execute();
   });
+  const stored = await rt.db.query<{ id: string }>(`SELECT id FROM identity.trust WHERE ods_code = ANY($1::text[]) ORDER BY ods_code`, [trusts.map((t) => t.odsCode)]);
+  await seedDemoPatients(rt, stored, opts.patientsPerTrust, opts.seed);
   return { trusts: trusts.length };
 }
 
