@@ -1,0 +1,82 @@
+/** Byte order and VR explicitness of an encoded dataset (PS3.5 §7.1, §7.3). */
+export interface Encoding {
+  readonly explicit: boolean;
+  readonly little: boolean;
+}
+
+export const EXPLICIT_LE: Encoding = { explicit: true, little: true };
+export const IMPLICIT_LE: Encoding = { explicit: false, little: true };
+export const EXPLICIT_BE: Encoding = { explicit: true, little: false };
+
+/** A byte range of the source, copied to the output in chunks and never held whole. */
+export interface BulkRef {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** One data element. Exactly one of value / bulk / items / fragments describes its value. */
+export interface DElement {
+  tag: number;
+  /** VR used for de-identification: explicit VR, or the dictionary VR (also for UN of known tags). */
+  vr: string;
+  /** VR as written in explicit encodings (may be UN); undefined for implicit VR. */
+  writtenVr: string | undefined;
+  undefinedLength: boolean;
+  value?: Buffer;
+  bulk?: BulkRef;
+  items?: DItem[];
+  /** Encoding of the items (Implicit VR LE for UN sequences, PS3.5 §6.2.2 note); else the parent's. */
+  itemsEncoding?: Encoding;
+  /** Encapsulated pixel data (PS3.5 §A.4): Basic Offset Table then fragments, each a byte range. */
+  fragments?: BulkRef[];
+}
+
+export interface DItem {
+  elements: DElement[];
+  undefinedLength: boolean;
+}
+
+/** VRs written with a 2-byte reserved field and 4-byte length in explicit VR (PS3.5 Table 7.1-1). */
+export const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+
+export const ALL_VRS = new Set([
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FD',
+  'FL',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
+]);
+
+export const BINARY_BULK_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
+
+/** String VRs whose values are character data (PS3.5 §6.2). */
+export const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);

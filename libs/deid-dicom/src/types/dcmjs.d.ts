@@ -1,0 +1,2 @@
+// dcmjs ships no type declarations; Harbour uses it only in tests to prove outputs parse.
+declare module 'dcmjs';
