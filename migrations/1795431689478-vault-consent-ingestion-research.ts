@@ -5,28 +5,50 @@ export class VaultConsentIngestionResearch1795431689478 implements MigrationInte
   name = 'VaultConsentIngestionResearch1795431689478';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE "vault"."trust_key" ("trust_id" uuid NOT NULL, "version" integer NOT NULL, "wrapped_key" bytea, "status" text NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "revoked_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_36c1dfe0aa2b1f20251648cda97" PRIMARY KEY ("trust_id", "version"))`);
-    await q.query(`CREATE TABLE "vault"."patient" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "source_id" text NOT NULL, "identity_enc" bytea NOT NULL, "content_hash" text NOT NULL, "batch_id" uuid NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_8dfa510bb29ad31ab2139fbfb99" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "vault"."trust_key" ("trust_id" uuid NOT NULL, "version" integer NOT NULL, "wrapped_key" bytea, "status" text NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "revoked_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_36c1dfe0aa2b1f20251648cda97" PRIMARY KEY ("trust_id", "version"))`,
+    );
+    await q.query(
+      `CREATE TABLE "vault"."patient" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "source_id" text NOT NULL, "identity_enc" bytea NOT NULL, "content_hash" text NOT NULL, "batch_id" uuid NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_8dfa510bb29ad31ab2139fbfb99" PRIMARY KEY ("id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_b829cf7046dfb9d4e510984e97" ON "vault"."patient"  ("person_id") `);
     await q.query(`CREATE UNIQUE INDEX "IDX_df0c7beca4fa4a247635c5a4ff" ON "vault"."patient"  ("trust_id", "source_id") `);
-    await q.query(`CREATE TABLE "vault"."record" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "patient_id" uuid, "resource_type" text NOT NULL, "source_id" text NOT NULL, "content_enc" bytea NOT NULL, "content_hash" text NOT NULL, "batch_id" uuid NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_5cb1f4d1aff275cf9001f4343b9" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "vault"."record" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "patient_id" uuid, "resource_type" text NOT NULL, "source_id" text NOT NULL, "content_enc" bytea NOT NULL, "content_hash" text NOT NULL, "batch_id" uuid NOT NULL, "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_5cb1f4d1aff275cf9001f4343b9" PRIMARY KEY ("id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_9c57d7534d976a751db3cad9ab" ON "vault"."record"  ("patient_id") `);
     await q.query(`CREATE UNIQUE INDEX "IDX_28871e4242a92f23b562198438" ON "vault"."record"  ("trust_id", "resource_type", "source_id") `);
-    await q.query(`CREATE TABLE "consent"."person" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "nhs_bidx" bytea NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "UQ_5dc6769de0ebbab1bf6aa6fce73" UNIQUE ("nhs_bidx"), CONSTRAINT "PK_5fdaf670315c4b7e70cce85daa3" PRIMARY KEY ("id"))`);
-    await q.query(`CREATE TABLE "consent"."opt_out_list" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "kind" text NOT NULL, "version" integer NOT NULL, "entries" integer NOT NULL, "invalid_lines" integer NOT NULL, "uploaded_by" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_6a7d00c7dd4ee5306ba9a32943b" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "consent"."person" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "nhs_bidx" bytea NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "UQ_5dc6769de0ebbab1bf6aa6fce73" UNIQUE ("nhs_bidx"), CONSTRAINT "PK_5fdaf670315c4b7e70cce85daa3" PRIMARY KEY ("id"))`,
+    );
+    await q.query(
+      `CREATE TABLE "consent"."opt_out_list" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "kind" text NOT NULL, "version" integer NOT NULL, "entries" integer NOT NULL, "invalid_lines" integer NOT NULL, "uploaded_by" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_6a7d00c7dd4ee5306ba9a32943b" PRIMARY KEY ("id"))`,
+    );
     await q.query(`CREATE UNIQUE INDEX "IDX_99560fdf6e8f93c973b742f849" ON "consent"."opt_out_list"  ("trust_id", "kind", "version") `);
-    await q.query(`CREATE TABLE "consent"."opt_out" ("nhs_bidx" bytea NOT NULL, "kind" text NOT NULL, "trust_id" uuid NOT NULL, "list_version" integer NOT NULL, "since" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_b397d732885d3ed7e37d433f40f" PRIMARY KEY ("nhs_bidx", "kind", "trust_id"))`);
+    await q.query(
+      `CREATE TABLE "consent"."opt_out" ("nhs_bidx" bytea NOT NULL, "kind" text NOT NULL, "trust_id" uuid NOT NULL, "list_version" integer NOT NULL, "since" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_b397d732885d3ed7e37d433f40f" PRIMARY KEY ("nhs_bidx", "kind", "trust_id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_e98100e76f727db34afd438a73" ON "consent"."opt_out"  ("nhs_bidx") `);
-    await q.query(`CREATE TABLE "consent"."study_consent" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "source_id" text NOT NULL, "decision" text NOT NULL, "scope" text, "period_start" date, "period_end" date, "status" text NOT NULL, CONSTRAINT "PK_35f4e26250ba6ddb1eea794efc9" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "consent"."study_consent" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "source_id" text NOT NULL, "decision" text NOT NULL, "scope" text, "period_start" date, "period_end" date, "status" text NOT NULL, CONSTRAINT "PK_35f4e26250ba6ddb1eea794efc9" PRIMARY KEY ("id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_6822deb35834bce0d047a8dafa" ON "consent"."study_consent"  ("person_id") `);
     await q.query(`CREATE UNIQUE INDEX "IDX_ed061d04d6ffa4f9939c0b521f" ON "consent"."study_consent"  ("trust_id", "source_id") `);
-    await q.query(`CREATE TABLE "ingestion"."batch" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "kind" text NOT NULL, "status" text NOT NULL, "source" text NOT NULL, "records_seen" integer NOT NULL DEFAULT '0', "records_accepted" integer NOT NULL DEFAULT '0', "records_unchanged" integer NOT NULL DEFAULT '0', "records_rejected" integer NOT NULL DEFAULT '0', "failure_reason" text, "submitted_by" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "started_at" TIMESTAMP WITH TIME ZONE, "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_57da3b830b57bec1fd329dcaf43" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "ingestion"."batch" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "trust_id" uuid NOT NULL, "kind" text NOT NULL, "status" text NOT NULL, "source" text NOT NULL, "records_seen" integer NOT NULL DEFAULT '0', "records_accepted" integer NOT NULL DEFAULT '0', "records_unchanged" integer NOT NULL DEFAULT '0', "records_rejected" integer NOT NULL DEFAULT '0', "failure_reason" text, "submitted_by" text, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "started_at" TIMESTAMP WITH TIME ZONE, "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_57da3b830b57bec1fd329dcaf43" PRIMARY KEY ("id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_d00d316f3459f11942aa82c66c" ON "ingestion"."batch"  ("trust_id", "created_at") `);
-    await q.query(`CREATE TABLE "ingestion"."rejection" ("id" BIGSERIAL NOT NULL, "batch_id" uuid NOT NULL, "trust_id" uuid NOT NULL, "file" text NOT NULL, "line" integer NOT NULL, "code" text NOT NULL, "message" text NOT NULL, CONSTRAINT "PK_7f36d20cccdfe5d62d0608d4cfc" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "ingestion"."rejection" ("id" BIGSERIAL NOT NULL, "batch_id" uuid NOT NULL, "trust_id" uuid NOT NULL, "file" text NOT NULL, "line" integer NOT NULL, "code" text NOT NULL, "message" text NOT NULL, CONSTRAINT "PK_7f36d20cccdfe5d62d0608d4cfc" PRIMARY KEY ("id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_7ce86c101925ca0f33d172961b" ON "ingestion"."rejection"  ("batch_id") `);
-    await q.query(`CREATE TABLE "research"."patient" ("trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "birth_year" smallint, "sex" text NOT NULL, "district" text, "deceased" boolean NOT NULL DEFAULT false, CONSTRAINT "PK_0ea9f09315668885427e591bfdc" PRIMARY KEY ("trust_id", "person_id"))`);
+    await q.query(
+      `CREATE TABLE "research"."patient" ("trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "birth_year" smallint, "sex" text NOT NULL, "district" text, "deceased" boolean NOT NULL DEFAULT false, CONSTRAINT "PK_0ea9f09315668885427e591bfdc" PRIMARY KEY ("trust_id", "person_id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_b829cf7046dfb9d4e510984e97" ON "research"."patient"  ("person_id") `);
-    await q.query(`CREATE TABLE "research"."event" ("id" BIGSERIAL NOT NULL, "trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "record_id" uuid NOT NULL, "kind" text NOT NULL, "code_system" text NOT NULL, "code" text NOT NULL, "event_date" date, "value_num" double precision, "unit" text, CONSTRAINT "PK_30c2f3bbaf6d34a55f8ae6e4614" PRIMARY KEY ("id"))`);
+    await q.query(
+      `CREATE TABLE "research"."event" ("id" BIGSERIAL NOT NULL, "trust_id" uuid NOT NULL, "person_id" uuid NOT NULL, "record_id" uuid NOT NULL, "kind" text NOT NULL, "code_system" text NOT NULL, "code" text NOT NULL, "event_date" date, "value_num" double precision, "unit" text, CONSTRAINT "PK_30c2f3bbaf6d34a55f8ae6e4614" PRIMARY KEY ("id"))`,
+    );
     await q.query(`CREATE INDEX "IDX_805d227b0543adfd96c6236a4a" ON "research"."event"  ("record_id") `);
     await q.query(`CREATE INDEX "IDX_8edaac125d68dee7e5e22d0d10" ON "research"."event"  ("person_id", "kind") `);
     await q.query(`CREATE INDEX "IDX_defed9d35f03b429d43ebd9374" ON "research"."event"  ("kind", "code", "event_date") `);

@@ -1,10 +1,15 @@
 import { DataSource, type MixedList } from 'typeorm';
 import { SnakeNamingStrategy } from '@harbour/persistence';
 import { IDENTITY_ENTITIES } from '@harbour/auth';
+import { AUDIT_ENTITIES } from '@harbour/audit';
 import { VAULT_ENTITIES } from '@harbour/vault';
 import { CONSENT_ENTITIES } from '@harbour/consent';
 import { INGESTION_ENTITIES } from '@harbour/ingestion';
 import { RESEARCH_ENTITIES } from '@harbour/research';
+import { QUERY_ENTITIES } from '@harbour/query';
+import { LEDGER_ENTITIES } from '@harbour/ledger';
+import { IMAGING_ENTITIES } from '@harbour/imaging';
+import { ACCESS_ENTITIES } from '@harbour/access';
 import { MIGRATIONS } from './index.js';
 
 /**
@@ -13,7 +18,18 @@ import { MIGRATIONS } from './index.js';
  * drift check. Never `synchronize`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ENTITIES: MixedList<Function> = [...IDENTITY_ENTITIES, ...VAULT_ENTITIES, ...CONSENT_ENTITIES, ...INGESTION_ENTITIES, ...RESEARCH_ENTITIES];
+export const ENTITIES: MixedList<Function> = [
+  ...IDENTITY_ENTITIES,
+  ...AUDIT_ENTITIES,
+  ...VAULT_ENTITIES,
+  ...CONSENT_ENTITIES,
+  ...INGESTION_ENTITIES,
+  ...RESEARCH_ENTITIES,
+  ...QUERY_ENTITIES,
+  ...LEDGER_ENTITIES,
+  ...IMAGING_ENTITIES,
+  ...ACCESS_ENTITIES,
+];
 
 export function createHarbourDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

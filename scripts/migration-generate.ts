@@ -41,7 +41,7 @@ try {
     const base = file.slice(file.lastIndexOf('/') + 1).replace(/\.ts$/, '.js');
     const index = readFileSync(indexFile, 'utf8')
       .replace(/(\n\n\/\*\* Every migration)/, `\nimport { ${cls} } from './${base}';$1`)
-      .replace(/\];\s*$/, `, ${cls}];\n`);
+      .replace(/,?\s*\];\s*$/, `, ${cls}];\n`);
     writeFileSync(indexFile, index);
     process.stdout.write(`Wrote ${file} and registered ${cls} in migrations/index.ts: review it before committing.\n`);
   }

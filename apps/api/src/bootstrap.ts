@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -17,8 +18,13 @@ export async function createApiApp(rt: Runtime): Promise<NestExpressApplication>
   });
   app.disable('x-powered-by');
   app.use(requestContext(rt.logger, rt.metrics));
-  app.useBodyParser('json', { limit: rt.config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  // Raw uploads (extract files, DICOM STOW) are streamed by their controllers, never parsed here.
+  const streamed = (req: { url?: string }): boolean => /\/files\/|\/dicomweb\//.test(req.url ?? '');
+  const isType = (re: RegExp) => (req: IncomingMessage) => !streamed(req) && re.test(String(req.headers['content-type'] ?? ''));
+  app.useBodyParser('json', { limit: rt.config.http.bodyLimitBytes, type: isType(/^application\/([a-z.+-]*\+)?json\b/i) });
   app.useBodyParser('urlencoded', { limit: rt.config.http.bodyLimitBytes, extended: false });
+  // Opt-out lists arrive as plain text or CSV: up to 64 MiB (about 5 million NHS numbers).
+  app.useBodyParser('text', { limit: 64 * 1024 * 1024, type: isType(/^text\/(plain|csv)\b/i) });
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();
 

@@ -4,6 +4,9 @@ import { ConfigError } from '@harbour/config';
 import { registerStart } from './commands/start.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerDemo } from './commands/demo.command.js';
+import { registerAudit } from './commands/audit.command.js';
+import { registerKeys } from './commands/keys.command.js';
+import { registerUsers } from './commands/users.command.js';
 import { registerIngest } from './commands/ingest.command.js';
 import { registerDeid } from './commands/deid.command.js';
 
@@ -16,6 +19,9 @@ const program = new Command('harbour')
 registerStart(program);
 registerMigrate(program);
 registerDemo(program);
+registerAudit(program);
+registerKeys(program);
+registerUsers(program);
 registerIngest(program);
 registerDeid(program);
 

@@ -4,6 +4,8 @@ export * from './entities/study-consent.entity.js';
 export * from './person.repository.js';
 export * from './opt-out.repository.js';
 export * from './study-consent.repository.js';
+export * from './opt-out.service.js';
+export * from './consent.module.js';
 import { Person } from './entities/person.entity.js';
 import { OptOut, OptOutList } from './entities/opt-out.entity.js';
 import { StudyConsent } from './entities/study-consent.entity.js';

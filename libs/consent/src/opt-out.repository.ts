@@ -22,12 +22,18 @@ export class OptOutRepository {
    * previous rows go and the new ones arrive atomically, so no query sees a half-updated list.
    * A row lock on the trust's lists serialises concurrent uploads of the same kind.
    */
-  async replaceList(trustId: string, kind: OptOutKind, bidxs: readonly Buffer[], invalidLines: number, uploadedBy: string | null): Promise<OptOutListRow> {
+  async replaceList(
+    trustId: string,
+    kind: OptOutKind,
+    bidxs: readonly Buffer[],
+    invalidLines: number,
+    uploadedBy: string | null,
+  ): Promise<OptOutListRow> {
     await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('optout:' || $1 || ':' || $2))`, [trustId, kind]);
-    const [prev] = await this.db.query<{ v: number | null }>(`SELECT max(version) AS v FROM consent.opt_out_list WHERE trust_id = $1 AND kind = $2`, [
-      trustId,
-      kind,
-    ]);
+    const [prev] = await this.db.query<{ v: number | null }>(
+      `SELECT max(version) AS v FROM consent.opt_out_list WHERE trust_id = $1 AND kind = $2`,
+      [trustId, kind],
+    );
     const version = (prev?.v ?? 0) + 1;
     const [list] = await this.db.query<OptOutListRow>(
       `INSERT INTO consent.opt_out_list (trust_id, kind, version, entries, invalid_lines, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
@@ -35,7 +41,7 @@ export class OptOutRepository {
     );
     await this.db.query(`DELETE FROM consent.opt_out WHERE trust_id = $1 AND kind = $2`, [trustId, kind]);
     await this.db.query(
-      `INSERT INTO consent.opt_out (nhs_bidx, kind, trust_id, list_version) SELECT DISTINCT unnest($1::bytea[]), $2, $3, $4 ON CONFLICT DO NOTHING`,
+      `INSERT INTO consent.opt_out (nhs_bidx, kind, trust_id, list_version) SELECT DISTINCT unnest($1::bytea[]), $2::text, $3::uuid, $4::int ON CONFLICT DO NOTHING`,
       [bidxs, kind, trustId, version],
     );
     return list!;

@@ -11,7 +11,10 @@ export class PersonRepository {
     const out = new Map<string, string>();
     if (bidxs.length === 0) return out;
     await this.db.query(`INSERT INTO consent.person (nhs_bidx) SELECT unnest($1::bytea[]) ON CONFLICT (nhs_bidx) DO NOTHING`, [bidxs]);
-    const rows = await this.db.query<{ id: string; nhs_bidx: Buffer }>(`SELECT id, nhs_bidx FROM consent.person WHERE nhs_bidx = ANY($1::bytea[])`, [bidxs]);
+    const rows = await this.db.query<{ id: string; nhs_bidx: Buffer }>(
+      `SELECT id, nhs_bidx FROM consent.person WHERE nhs_bidx = ANY($1::bytea[])`,
+      [bidxs],
+    );
     for (const r of rows) out.set(r.nhs_bidx.toString('hex'), r.id);
     return out;
   }

@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import { PSEUDONYMISATION_SCHEME_VERSION, type ProjectKeys } from '@harbour/pseudonymisation';
@@ -32,6 +33,7 @@ import { EXPLICIT_LE, type DElement } from './parse/model.js';
 import { find, parseDataset, readPart10Header, stringValue, type Part10Header } from './parse/part10.js';
 import { datasetSize, writeDataset } from './parse/writer.js';
 import { canonicalNhsNumber } from '@harbour/nhs';
+import { DeidThreadPool } from './pool/thread-pool.js';
 import { isNhsIssuer } from './deid/identity.js';
 import {
   ANNEX_E_EDITION,
@@ -479,6 +481,13 @@ export interface DicomDirectoryContext extends DicomDeidContext {
   readonly onProgress?: (p: DicomDirectoryProgress) => void;
   /** Files processed at once (default 4): overlaps I/O waits of one file with work on another. */
   readonly concurrency?: number;
+  /**
+   * Run the files on a pool of worker threads, so the CPU-bound per-file work uses every core.
+   * Functions cannot cross threads: each worker re-derives the keys from the station master key
+   * and `keys.projectId` (so `keys` must be `deriveProjectKeys(masterKey, projectId)`), opt-outs
+   * are given as data (`optedOutNhsNumbers`), and `resolvePatient` / `isOptedOut` are refused.
+   */
+  readonly threads?: { readonly masterKey: Uint8Array; readonly count?: number; readonly optedOutNhsNumbers?: Iterable<string> };
 }
 
 /** Entry of `rejections.json`, keyed by the input's relative posix path. */
@@ -529,6 +538,31 @@ export async function deidentifyDicomDirectory(inDir: string, outDir: string, ct
   const outRoot = resolve(outDir);
   await mkdir(outRoot, { recursive: true });
   const files = await listFiles(root, outRoot);
+  let pool: DeidThreadPool | undefined;
+  if (ctx.threads) {
+    if (ctx.resolvePatient || ctx.isOptedOut)
+      throw new Error('threads: give opt-outs as optedOutNhsNumbers; resolvePatient cannot cross threads');
+    const count = Math.max(1, Math.min(ctx.threads.count ?? availableParallelism(), 32));
+    const master = ctx.threads.masterKey;
+    pool = new DeidThreadPool(
+      {
+        masterKey: master.buffer.slice(master.byteOffset, master.byteOffset + master.byteLength) as ArrayBuffer,
+        projectId: ctx.keys.projectId,
+        options: ctx.options ? [...ctx.options] : undefined,
+        safePrivateTags: ctx.safePrivateTags,
+        optedOutNhsNumbers: [...(ctx.threads.optedOutNhsNumbers ?? [])],
+      },
+      Math.min(count, Math.max(1, files.length)),
+    );
+    try {
+      await pool.ready();
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+  }
+  const deidentifyOne = (file: string, out: string): Promise<DicomDeidOutcome> =>
+    pool ? pool.run(file, out) : deidentifyDicomFile(file, out, ctx);
   const rejections: Record<string, DicomRejectionEntry> = {};
   const byCode: Record<string, number> = {};
   let released = 0;
@@ -543,11 +577,14 @@ export async function deidentifyDicomDirectory(inDir: string, outDir: string, ct
       const file = files[i];
       if (file === undefined) return;
       const rel = relative(root, file).split(sep).join('/');
-      const outcome = await deidentifyDicomFile(file, join(outRoot, rel), ctx);
-      bytesIn += await stat(file).then(
+      const outcome = await deidentifyOne(file, join(outRoot, rel));
+      // Read the size first: `bytesIn += await …` reads bytesIn before the await and loses the
+      // updates other concurrent workers make meanwhile.
+      const size = await stat(file).then(
         (s) => s.size,
         () => 0,
       );
+      bytesIn += size;
       if (outcome.status === 'released') released++;
       else if (outcome.status === 'quarantined') {
         quarantined++;
@@ -563,8 +600,14 @@ export async function deidentifyDicomDirectory(inDir: string, outDir: string, ct
       ctx.onProgress?.({ done, total: files.length, path: rel, status: outcome.status });
     }
   };
-  const n = Math.max(1, Math.min(ctx.concurrency ?? 4, 16));
-  await Promise.all(Array.from({ length: n }, () => worker()));
+  const n = pool
+    ? 2 * Math.max(1, Math.min(ctx.threads?.count ?? availableParallelism(), 32))
+    : Math.max(1, Math.min(ctx.concurrency ?? 4, 16));
+  try {
+    await Promise.all(Array.from({ length: n }, () => worker()));
+  } finally {
+    await pool?.close();
+  }
   const sorted = Object.fromEntries(
     Object.keys(rejections)
       .sort()

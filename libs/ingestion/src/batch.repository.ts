@@ -26,6 +26,7 @@ export interface BatchRow {
  * A failed batch may be retried (re-running is idempotent).
  */
 export const BATCH_TRANSITIONS: Readonly<Record<BatchStatus, readonly BatchStatus[]>> = {
+  receiving: ['queued', 'failed'],
   queued: ['running', 'failed'],
   running: ['completed', 'failed', 'running'],
   completed: [],
@@ -36,10 +37,16 @@ export const BATCH_TRANSITIONS: Readonly<Record<BatchStatus, readonly BatchStatu
 export class BatchRepository {
   constructor(@Inject(Db) private readonly db: Db) {}
 
-  async create(trustId: string, kind: BatchKind, source: string, submittedBy: string | null): Promise<BatchRow> {
+  async create(
+    trustId: string,
+    kind: BatchKind,
+    source: string,
+    submittedBy: string | null,
+    status: 'queued' | 'receiving' = 'queued',
+  ): Promise<BatchRow> {
     const [row] = await this.db.query<BatchRow>(
-      `INSERT INTO ingestion.batch (trust_id, kind, status, source, submitted_by) VALUES ($1, $2, 'queued', $3, $4) RETURNING *`,
-      [trustId, kind, source, submittedBy],
+      `INSERT INTO ingestion.batch (trust_id, kind, status, source, submitted_by) VALUES ($1, $2, $5, $3, $4) RETURNING *`,
+      [trustId, kind, source, submittedBy, status],
     );
     return row!;
   }
@@ -77,10 +84,31 @@ export class BatchRepository {
           records_unchanged = COALESCE($6, records_unchanged), records_rejected = COALESCE($7, records_rejected),
           failure_reason = COALESCE($8, failure_reason)
         WHERE id = $1 AND trust_id = $2 AND status = ANY($9::text[]) RETURNING *`,
-      [id, trustId, to, fields.seen ?? null, fields.accepted ?? null, fields.unchanged ?? null, fields.rejected ?? null, fields.failureReason ?? null, from],
+      [
+        id,
+        trustId,
+        to,
+        fields.seen ?? null,
+        fields.accepted ?? null,
+        fields.unchanged ?? null,
+        fields.rejected ?? null,
+        fields.failureReason ?? null,
+        from,
+      ],
     );
     if (!rows[0]) throw new DomainError('invalid_transition', `batch cannot move to ${to}`);
     return rows[0];
+  }
+
+  async addFile(batchId: string, name: string, bytes: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ingestion.batch_file (batch_id, name, bytes) VALUES ($1, $2, $3) ON CONFLICT (batch_id, name) DO UPDATE SET bytes = $3, received_at = now()`,
+      [batchId, name, bytes],
+    );
+  }
+
+  async files(batchId: string): Promise<{ name: string; bytes: string }[]> {
+    return this.db.query(`SELECT name, bytes FROM ingestion.batch_file WHERE batch_id = $1 ORDER BY name`, [batchId]);
   }
 
   async addRejections(trustId: string, batchId: string, rows: readonly Rejection[]): Promise<void> {
@@ -92,7 +120,11 @@ export class BatchRepository {
     );
   }
 
-  async rejections(trustId: string | undefined, batchId: string, limit = 1000): Promise<{ file: string; line: number; code: string; message: string }[]> {
+  async rejections(
+    trustId: string | undefined,
+    batchId: string,
+    limit = 1000,
+  ): Promise<{ file: string; line: number; code: string; message: string }[]> {
     return this.db.query(
       trustId
         ? `SELECT file, line, code, message FROM ingestion.rejection WHERE batch_id = $1 AND trust_id = $2 ORDER BY id LIMIT $3`

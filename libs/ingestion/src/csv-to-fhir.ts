@@ -1,5 +1,12 @@
 import { canonicalNhsNumber, NHS_NUMBER_SYSTEM } from '@harbour/nhs';
-import { CSV_EVENT_COLUMNS, CSV_PATIENT_COLUMNS, normaliseCsvDate, normaliseSex, resolveColumns, type FhirResource } from '@harbour/deid-ehr';
+import {
+  CSV_EVENT_COLUMNS,
+  CSV_PATIENT_COLUMNS,
+  normaliseCsvDate,
+  normaliseSex,
+  resolveColumns,
+  type FhirResource,
+} from '@harbour/deid-ehr';
 
 /**
  * Flat CSV extracts become FHIR R4 resources before they enter the vault, so one validation,

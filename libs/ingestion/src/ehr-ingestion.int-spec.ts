@@ -24,10 +24,17 @@ describe('EHR ingestion into vault and research store (real PostgreSQL)', () => 
     await writeFhirNdjsonExtract(dir, 7, 20);
     // Plant bad records: invalid JSON on line 2 of an extra Condition file, and a bad NHS number.
     mkdirSync(join(dir, 'extra'));
-    writeFileSync(join(dir, 'extra', 'Condition.ndjson'), '{"resourceType":"Condition","id":"c-ok","subject":{"reference":"Patient/none"}}\n{not json\n');
+    writeFileSync(
+      join(dir, 'extra', 'Condition.ndjson'),
+      '{"resourceType":"Condition","id":"c-ok","subject":{"reference":"Patient/none"}}\n{not json\n',
+    );
     writeFileSync(
       join(dir, 'extra', 'Patient.ndjson'),
-      JSON.stringify({ resourceType: 'Patient', id: 'bad-nhs', identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765918' }] }) + '\n',
+      JSON.stringify({
+        resourceType: 'Patient',
+        id: 'bad-nhs',
+        identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765918' }],
+      }) + '\n',
     );
     const batch = await runner.createBatch(trustId, 'fhir', dir, null);
     const done = await runner.run(batch, dir);
@@ -56,12 +63,24 @@ describe('EHR ingestion into vault and research store (real PostgreSQL)', () => 
   test('the vault holds no identifier in clear', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'extract-'));
     await writeFhirNdjsonExtract(dir, 8, 5);
-    const patients = readFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith('Patient'))!), 'utf8').split('\n').filter(Boolean);
-    const nhs = (JSON.parse(patients[0]!) as { identifier: { system: string; value: string }[] }).identifier.find((i) => i.system.includes('nhs-number'))!.value;
+    const patients = readFileSync(
+      join(
+        dir,
+        readdirSync(dir).find((f) => f.startsWith('Patient'))!,
+      ),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean);
+    const nhs = (JSON.parse(patients[0]!) as { identifier: { system: string; value: string }[] }).identifier.find((i) =>
+      i.system.includes('nhs-number'),
+    )!.value;
     await runner.run(await runner.createBatch(trustId, 'fhir', dir, null), dir);
-    const dump = await rt.db.query<{ t: string }>(
-      `SELECT string_agg(convert_from(identity_enc, 'SQL_ASCII'), '') AS t FROM (SELECT identity_enc FROM vault.patient) x`,
-    ).catch(() => [{ t: '' }]);
+    const dump = await rt.db
+      .query<{ t: string }>(
+        `SELECT string_agg(convert_from(identity_enc, 'SQL_ASCII'), '') AS t FROM (SELECT identity_enc FROM vault.patient) x`,
+      )
+      .catch(() => [{ t: '' }]);
     assert.doesNotMatch(dump[0]?.t ?? '', new RegExp(nhs));
     const research = await rt.db.query(`SELECT * FROM research.patient`);
     assert.doesNotMatch(JSON.stringify(research), new RegExp(nhs));

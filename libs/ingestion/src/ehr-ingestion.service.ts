@@ -134,7 +134,9 @@ export class EhrIngestionService {
           };
         });
         const stored = await this.vault.upsertRecords(trustId, batchId, rows);
-        const personIds = [...new Set(chunk.flatMap((c) => (c.nhsNumber ? [patientOf.get(c.nhsNumber)?.personId ?? ''] : [])).filter(Boolean))];
+        const personIds = [
+          ...new Set(chunk.flatMap((c) => (c.nhsNumber ? [patientOf.get(c.nhsNumber)?.personId ?? ''] : [])).filter(Boolean)),
+        ];
         const optedOut = await this.persons.optedOut(personIds);
         const events = [];
         const consents = [];
@@ -159,7 +161,11 @@ export class EhrIngestionService {
           stats.rejected++;
           rejections.push(item.rejection);
         } else {
-          const outcome = acceptRecord(item.value, { file: item.file, line: item.line, expectedType: item.expectedType, urlMap: item.urlMap }, { index });
+          const outcome = acceptRecord(
+            item.value,
+            { file: item.file, line: item.line, expectedType: item.expectedType, urlMap: item.urlMap },
+            { index },
+          );
           if (outcome.kind === 'rejected') {
             stats.rejected++;
             rejections.push(outcome.rejection);
@@ -170,9 +176,12 @@ export class EhrIngestionService {
           } else if (outcome.kind === 'accepted') {
             const r = outcome.record;
             if (phase === 'patients') {
-              const ids = [r.id, ...(typeof item.value === 'object' && item.urlMap ? [...item.urlMap].filter(([, v]) => v === `Patient/${r.id}`).map(([k]) => k) : [])].filter(
-                (x): x is string => typeof x === 'string',
-              );
+              const ids = [
+                r.id,
+                ...(typeof item.value === 'object' && item.urlMap
+                  ? [...item.urlMap].filter(([, v]) => v === `Patient/${r.id}`).map(([k]) => k)
+                  : []),
+              ].filter((x): x is string => typeof x === 'string');
               if (!index.add(r.nhsNumber!, ids, false)) index.link(r.nhsNumber!, ids);
             }
             pending.push({

@@ -1,6 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { classifyCsvHeader, readBundle, readCsv, readNdjson, resourceTypeFromFileName, type FhirResource, type Rejection } from '@harbour/deid-ehr';
+import {
+  classifyCsvHeader,
+  readBundle,
+  readCsv,
+  readNdjson,
+  resourceTypeFromFileName,
+  type FhirResource,
+  type Rejection,
+} from '@harbour/deid-ehr';
 import { csvEventToFhir, csvPatientToFhir } from './csv-to-fhir.js';
 
 /** A record read from an extract, with where it came from; `value` is raw text or a parsed resource. */
@@ -49,14 +57,23 @@ export async function listExtractFiles(root: string): Promise<ExtractFile[]> {
 export async function* readExtract(files: readonly ExtractFile[], phase: 'patients' | 'others'): AsyncGenerator<ExtractItem> {
   for (const f of files) {
     if (f.format === 'unknown') {
-      if (phase === 'others') yield { file: f.rel, line: 1, rejection: { file: f.rel, line: 1, code: 'unreadable_file', message: 'Not an NDJSON, Bundle or CSV file' } };
+      if (phase === 'others')
+        yield {
+          file: f.rel,
+          line: 1,
+          rejection: { file: f.rel, line: 1, code: 'unreadable_file', message: 'Not an NDJSON, Bundle or CSV file' },
+        };
       continue;
     }
     if (f.format === 'ndjson') {
       const isPatient = f.type === 'Patient';
       if (phase === 'patients' ? !isPatient : isPatient) continue;
       if (!f.type) {
-        yield { file: f.rel, line: 1, rejection: { file: f.rel, line: 1, code: 'unsupported_resource_type', message: 'File name names no resource type' } };
+        yield {
+          file: f.rel,
+          line: 1,
+          rejection: { file: f.rel, line: 1, code: 'unsupported_resource_type', message: 'File name names no resource type' },
+        };
         continue;
       }
       for await (const item of readNdjson(f.abs)) {
@@ -68,7 +85,12 @@ export async function* readExtract(files: readonly ExtractFile[], phase: 'patien
     if (f.format === 'bundle') {
       const b = await readBundle(f.abs);
       if (b.error) {
-        if (phase === 'others') yield { file: f.rel, line: b.error.line, rejection: { file: f.rel, line: b.error.line, code: b.error.code, message: b.error.message } };
+        if (phase === 'others')
+          yield {
+            file: f.rel,
+            line: b.error.line,
+            rejection: { file: f.rel, line: b.error.line, code: b.error.code, message: b.error.message },
+          };
         continue;
       }
       for (const e of b.entries) {
@@ -90,7 +112,16 @@ export async function* readExtract(files: readonly ExtractFile[], phase: 'patien
         header = item.header;
         kind = classifyCsvHeader(header, f.rel);
         if (!kind && phase === 'others') {
-          yield { file: f.rel, line: item.line, rejection: { file: f.rel, line: item.line, code: 'invalid_csv_header', message: 'CSV header matches neither the patients nor the events layout' } };
+          yield {
+            file: f.rel,
+            line: item.line,
+            rejection: {
+              file: f.rel,
+              line: item.line,
+              code: 'invalid_csv_header',
+              message: 'CSV header matches neither the patients nor the events layout',
+            },
+          };
         }
         if (!kind || (phase === 'patients') !== (kind === 'patients')) break;
         continue;

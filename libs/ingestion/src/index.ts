@@ -1,5 +1,8 @@
 export * from './entities/batch.entity.js';
 export * from './entities/rejection.entity.js';
+export * from './entities/batch-file.entity.js';
+export * from './upload.service.js';
+export * from './ingestion.module.js';
 export * from './batch.repository.js';
 export * from './csv-to-fhir.js';
 export * from './extract-walker.js';
@@ -7,4 +10,5 @@ export * from './ehr-ingestion.service.js';
 export * from './ingestion.runner.js';
 import { IngestionBatch } from './entities/batch.entity.js';
 import { IngestionRejection } from './entities/rejection.entity.js';
-export const INGESTION_ENTITIES = [IngestionBatch, IngestionRejection];
+import { IngestionBatchFile } from './entities/batch-file.entity.js';
+export const INGESTION_ENTITIES = [IngestionBatch, IngestionRejection, IngestionBatchFile];

@@ -78,7 +78,11 @@ export function projectEvents(resource: Json): ProjectedEvent[] {
     }));
   switch (type) {
     case 'Condition':
-      return ev('condition', resource['code'], resource['onsetDateTime'] ?? obj(resource['onsetPeriod'])?.['start'] ?? resource['recordedDate']);
+      return ev(
+        'condition',
+        resource['code'],
+        resource['onsetDateTime'] ?? obj(resource['onsetPeriod'])?.['start'] ?? resource['recordedDate'],
+      );
     case 'Observation': {
       const q = obj(resource['valueQuantity']);
       return ev(
@@ -98,7 +102,15 @@ export function projectEvents(resource: Json): ProjectedEvent[] {
       const out = arr(resource['type']).flatMap((t) => ev('encounter', t, date));
       const cls = obj(resource['class']);
       const code = str(cls?.['code']);
-      if (code) out.push({ kind: 'encounter', codeSystem: str(cls?.['system']) ?? 'unknown', code, eventDate: datePart(date), valueNum: null, unit: null });
+      if (code)
+        out.push({
+          kind: 'encounter',
+          codeSystem: str(cls?.['system']) ?? 'unknown',
+          code,
+          eventDate: datePart(date),
+          valueNum: null,
+          unit: null,
+        });
       return out;
     }
     case 'ImagingStudy': {
@@ -113,7 +125,14 @@ export function projectEvents(resource: Json): ProjectedEvent[] {
         const code = str(m?.['code']);
         if (code) modalities.set(code, str(m?.['system']) ?? 'http://dicom.nema.org/resources/ontology/DCM');
       }
-      return [...modalities].map(([code, system]) => ({ kind: 'imaging', codeSystem: system, code, eventDate: datePart(date), valueNum: null, unit: null }));
+      return [...modalities].map(([code, system]) => ({
+        kind: 'imaging',
+        codeSystem: system,
+        code,
+        eventDate: datePart(date),
+        valueNum: null,
+        unit: null,
+      }));
     }
     default:
       return [];

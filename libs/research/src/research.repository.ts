@@ -14,14 +14,27 @@ export class ResearchRepository {
        SELECT $1, * FROM unnest($2::uuid[], $3::smallint[], $4::text[], $5::text[], $6::boolean[])
        ON CONFLICT (trust_id, person_id) DO UPDATE SET birth_year = EXCLUDED.birth_year, sex = EXCLUDED.sex,
          district = EXCLUDED.district, deceased = EXCLUDED.deceased`,
-      [trustId, rows.map((r) => r.personId), rows.map((r) => r.birthYear), rows.map((r) => r.sex), rows.map((r) => r.district), rows.map((r) => r.deceased)],
+      [
+        trustId,
+        rows.map((r) => r.personId),
+        rows.map((r) => r.birthYear),
+        rows.map((r) => r.sex),
+        rows.map((r) => r.district),
+        rows.map((r) => r.deceased),
+      ],
     );
   }
 
   /** Replace the events of changed records (delete then insert: re-ingestion never duplicates). */
-  async replaceEvents(trustId: string, rows: readonly { recordId: string; personId: string; events: readonly ProjectedEvent[] }[]): Promise<void> {
+  async replaceEvents(
+    trustId: string,
+    rows: readonly { recordId: string; personId: string; events: readonly ProjectedEvent[] }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.query(`DELETE FROM research.event WHERE trust_id = $1 AND record_id = ANY($2::uuid[])`, [trustId, rows.map((r) => r.recordId)]);
+    await this.db.query(`DELETE FROM research.event WHERE trust_id = $1 AND record_id = ANY($2::uuid[])`, [
+      trustId,
+      rows.map((r) => r.recordId),
+    ]);
     const flat = rows.flatMap((r) => r.events.map((e) => ({ ...e, recordId: r.recordId, personId: r.personId })));
     if (flat.length === 0) return;
     await this.db.query(
@@ -48,7 +61,10 @@ export class ResearchRepository {
   async removePersons(personIds: readonly string[]): Promise<number> {
     if (personIds.length === 0) return 0;
     await this.db.query(`DELETE FROM research.event WHERE person_id = ANY($1::uuid[])`, [personIds]);
-    const res = await this.db.query<{ person_id: string }>(`DELETE FROM research.patient WHERE person_id = ANY($1::uuid[]) RETURNING person_id`, [personIds]);
+    const res = await this.db.query<{ person_id: string }>(
+      `DELETE FROM research.patient WHERE person_id = ANY($1::uuid[]) RETURNING person_id`,
+      [personIds],
+    );
     return res.length;
   }
 }

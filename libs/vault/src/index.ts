@@ -1,5 +1,6 @@
 export * from './vault-crypto.js';
 export * from './trust-key-ring.js';
+export * from './stream-crypto.js';
 export * from './vault.repository.js';
 export * from './entities/trust-key.entity.js';
 export * from './entities/vault-patient.entity.js';

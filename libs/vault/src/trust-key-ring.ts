@@ -39,10 +39,10 @@ export class TrustKeyRing {
       [trustId, version, wrapKey(kek, dek)],
     );
     // Another process may have won the race: read back what is stored.
-    const stored = await this.db.query<KeyRow>(`SELECT version, wrapped_key, status FROM vault.trust_key WHERE trust_id = $1 AND version = $2`, [
-      trustId,
-      version,
-    ]);
+    const stored = await this.db.query<KeyRow>(
+      `SELECT version, wrapped_key, status FROM vault.trust_key WHERE trust_id = $1 AND version = $2`,
+      [trustId, version],
+    );
     const s = stored[0];
     if (!s?.wrapped_key) throw new DomainError('internal_error', 'trust key unavailable');
     return { version, key: unwrapKey(kek, s.wrapped_key) };
@@ -59,6 +59,18 @@ export class TrustKeyRing {
       if (!key) throw new DomainError('forbidden', 'the trust data key is revoked');
       return decrypt(key, blob).plaintext;
     };
+  }
+
+  /** The data key of a given version, for stream decryption. */
+  async keyOfVersion(trustId: string, version: number): Promise<Buffer> {
+    const kek = deriveTrustKek(this.keys.masterKey(), trustId);
+    const rows = await this.db.query<KeyRow>(
+      `SELECT version, wrapped_key, status FROM vault.trust_key WHERE trust_id = $1 AND version = $2`,
+      [trustId, version],
+    );
+    const r = rows[0];
+    if (!r?.wrapped_key || r.status === 'revoked') throw new DomainError('forbidden', 'the trust data key is revoked');
+    return unwrapKey(kek, r.wrapped_key);
   }
 
   async encrypter(trustId: string): Promise<(plain: Buffer) => Buffer> {

@@ -26,7 +26,11 @@ export class VaultRepository {
   constructor(@Inject(Db) private readonly db: Db) {}
 
   /** Insert or update patients; returns id and whether the row changed, by source id. */
-  async upsertPatients(trustId: string, batchId: string, rows: readonly PatientUpsert[]): Promise<Map<string, { id: string; changed: boolean }>> {
+  async upsertPatients(
+    trustId: string,
+    batchId: string,
+    rows: readonly PatientUpsert[],
+  ): Promise<Map<string, { id: string; changed: boolean }>> {
     const out = new Map<string, { id: string; changed: boolean }>();
     if (rows.length === 0) return out;
     const res = await this.db.query<{ id: string; source_id: string; changed: boolean }>(
@@ -38,7 +42,14 @@ export class VaultRepository {
              batch_id = EXCLUDED.batch_id, updated_at = now()
          WHERE vault.patient.content_hash <> EXCLUDED.content_hash
        RETURNING id, source_id, true AS changed`,
-      [trustId, batchId, rows.map((r) => r.personId), rows.map((r) => r.sourceId), rows.map((r) => r.identityEnc), rows.map((r) => r.contentHash)],
+      [
+        trustId,
+        batchId,
+        rows.map((r) => r.personId),
+        rows.map((r) => r.sourceId),
+        rows.map((r) => r.identityEnc),
+        rows.map((r) => r.contentHash),
+      ],
     );
     for (const r of res) out.set(r.source_id, { id: r.id, changed: true });
     const missing = rows.filter((r) => !out.has(r.sourceId)).map((r) => r.sourceId);
@@ -52,7 +63,11 @@ export class VaultRepository {
     return out;
   }
 
-  async upsertRecords(trustId: string, batchId: string, rows: readonly RecordUpsert[]): Promise<Map<string, { id: string; changed: boolean }>> {
+  async upsertRecords(
+    trustId: string,
+    batchId: string,
+    rows: readonly RecordUpsert[],
+  ): Promise<Map<string, { id: string; changed: boolean }>> {
     const out = new Map<string, { id: string; changed: boolean }>();
     if (rows.length === 0) return out;
     const key = (t: string, s: string): string => `${t}/${s}`;
@@ -99,10 +114,10 @@ export class VaultRepository {
 
   /** Records of a patient, for de-identification into a project. */
   async recordsOfPatient(trustId: string, patientId: string): Promise<{ id: string; resource_type: string; content_enc: Buffer }[]> {
-    return this.db.query(`SELECT id, resource_type, content_enc FROM vault.record WHERE trust_id = $1 AND patient_id = $2 ORDER BY resource_type, source_id`, [
-      trustId,
-      patientId,
-    ]);
+    return this.db.query(
+      `SELECT id, resource_type, content_enc FROM vault.record WHERE trust_id = $1 AND patient_id = $2 ORDER BY resource_type, source_id`,
+      [trustId, patientId],
+    );
   }
 
   async counts(trustId: string): Promise<{ patients: number; records: number }> {

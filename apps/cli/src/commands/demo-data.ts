@@ -10,7 +10,12 @@ import { writeFhirNdjsonExtract } from '@harbour/synthetic';
  * encryption, research projection), so the demo exercises what production does. Deterministic:
  * trust i gets seed `seed + i`.
  */
-export async function seedDemoPatients(rt: Runtime, trusts: readonly { id: string }[], patientsPerTrust: number, seed: number): Promise<{ patients: number; records: number }> {
+export async function seedDemoPatients(
+  rt: Runtime,
+  trusts: readonly { id: string }[],
+  patientsPerTrust: number,
+  seed: number,
+): Promise<{ patients: number; records: number }> {
   let patients = 0;
   let records = 0;
   const runner = new IngestionRunner(rt);

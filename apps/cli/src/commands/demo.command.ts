@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { bootRuntime, type Runtime } from '@harbour/runtime';
 import { Trust, Partner } from '@harbour/auth';
 import { seedDemoPatients } from './demo-data.js';
+import { loadConfig } from '@harbour/config';
+import { printDemoCredentials, seedDemoIdentity } from './demo-identity.js';
 
 /** Demo organisations: synthetic, with ODS-like codes that belong to no real trust. */
 export const DEMO_TRUSTS = [
@@ -18,7 +20,10 @@ export async function seedDemo(rt: Runtime, opts: { trusts: number; patientsPerT
     }
     await em.createQueryBuilder().insert().into(Partner).values({ name: 'Acme Pharma (demo)' }).orIgnore().execute();
   });
-  const stored = await rt.db.query<{ id: string }>(`SELECT id FROM identity.trust WHERE ods_code = ANY($1::text[]) ORDER BY ods_code`, [trusts.map((t) => t.odsCode)]);
+  const stored = await rt.db.query<{ id: string }>(`SELECT id FROM identity.trust WHERE ods_code = ANY($1::text[]) ORDER BY ods_code`, [
+    trusts.map((t) => t.odsCode),
+  ]);
+  await seedDemoIdentity(rt);
   await seedDemoPatients(rt, stored, opts.patientsPerTrust, opts.seed);
   return { trusts: trusts.length };
 }
@@ -34,6 +39,12 @@ export async function seedDemoIfEmpty(rt: Runtime): Promise<void> {
 
 export function registerDemo(program: Command): void {
   const demo = program.command('demo').description('synthetic demo data');
+  demo
+    .command('credentials')
+    .description('print the demo users and passwords, and a ready-to-run token request for the demo partner client')
+    .action(async () => {
+      await printDemoCredentials(loadConfig(), (s) => process.stdout.write(s));
+    });
   demo
     .command('seed')
     .description('seed synthetic trusts, partners and patients (deterministic for a given --seed)')

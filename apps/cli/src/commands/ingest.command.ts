@@ -27,7 +27,8 @@ export function registerIngest(program: Command): void {
               `${done.records_unchanged} unchanged, ${done.records_rejected} rejected\n`,
           );
           if (done.records_rejected > 0) {
-            for (const r of await runner.batches.rejections(trust.id, done.id, 20)) process.stdout.write(`  ${r.file}:${r.line} ${r.code}: ${r.message}\n`);
+            for (const r of await runner.batches.rejections(trust.id, done.id, 20))
+              process.stdout.write(`  ${r.file}:${r.line} ${r.code}: ${r.message}\n`);
           }
           if (done.status !== 'completed') process.exitCode = 1;
         });

@@ -15,7 +15,10 @@ export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { qu
 
 /** Resolve a trust by ODS code (case-insensitive). */
 export async function trustByCode(rt: Runtime, code: string): Promise<{ id: string; ods_code: string; name: string }> {
-  const rows = await rt.db.query<{ id: string; ods_code: string; name: string }>(`SELECT id, ods_code, name FROM identity.trust WHERE upper(ods_code) = upper($1)`, [code]);
+  const rows = await rt.db.query<{ id: string; ods_code: string; name: string }>(
+    `SELECT id, ods_code, name FROM identity.trust WHERE upper(ods_code) = upper($1)`,
+    [code],
+  );
   if (!rows[0]) throw new Error(`no trust with ODS code ${code}`);
   return rows[0];
 }

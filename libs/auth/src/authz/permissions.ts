@@ -6,6 +6,7 @@ import { SetMetadata } from '@nestjs/common';
  */
 export const PERMISSIONS = [
   'health.read',
+  'account.manage',
   'trust.read',
   'trust.manage',
   'partner.read',
@@ -15,6 +16,7 @@ export const PERMISSIONS = [
   'key.manage',
   'audit.read',
   'audit.export',
+  'audit.checkpoint',
   'access-request.create',
   'access-request.read',
   'access-request.approve',
@@ -25,6 +27,7 @@ export const PERMISSIONS = [
   'ingest.upload',
   'ingest.read',
   'optout.manage',
+  'imaging.upload',
   'imaging.read',
   'imaging.quarantine.review',
   'compute.submit',

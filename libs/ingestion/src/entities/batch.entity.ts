@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type BatchKind = 'fhir' | 'csv' | 'dicom';
-export type BatchStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type BatchStatus = 'receiving' | 'queued' | 'running' | 'completed' | 'failed';
 
 /** An ingestion batch: one extract (folder or upload) from one trust, processed as a queued job. */
 @Entity({ schema: 'ingestion', name: 'batch' })

@@ -53,6 +53,17 @@ export interface HarbourConfig {
     readonly seed: number;
   };
   readonly worker: { readonly concurrency: number };
+  readonly auth: {
+    /**
+     * External OpenID Connect provider whose tokens Harbour also accepts (e.g. NHS CIS2 or a
+     * trust's Entra ID); its subjects map to Harbour users. Absent: only Harbour's own tokens.
+     */
+    readonly oidc: { readonly issuer: string; readonly jwksUrl: string; readonly audience: string } | undefined;
+  };
+  readonly audit: {
+    /** pg-boss cron (UTC) of the periodic signed checkpoint. */
+    readonly checkpointCron: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -141,6 +152,22 @@ export function loadConfig(env: Env = process.env): HarbourConfig {
   if (otlp && !/^https?:\/\//.test(otlp)) problems.push('OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL');
 
   const masterKeyFile = str('HARBOUR_MASTER_KEY_FILE');
+
+  const oidcIssuer = str('HARBOUR_OIDC_ISSUER');
+  const oidcJwksUrl = str('HARBOUR_OIDC_JWKS_URL');
+  const oidcAudience = str('HARBOUR_OIDC_AUDIENCE');
+  let oidc: HarbourConfig['auth']['oidc'];
+  if (oidcIssuer || oidcJwksUrl || oidcAudience) {
+    if (!oidcIssuer || !oidcJwksUrl || !oidcAudience) {
+      problems.push('HARBOUR_OIDC_ISSUER, HARBOUR_OIDC_JWKS_URL and HARBOUR_OIDC_AUDIENCE must be set together');
+    } else if (!/^https?:\/\//.test(oidcJwksUrl)) {
+      problems.push('HARBOUR_OIDC_JWKS_URL must be an http(s) URL');
+    } else {
+      oidc = { issuer: oidcIssuer, jwksUrl: oidcJwksUrl, audience: oidcAudience };
+    }
+  }
+  const checkpointCron = str('HARBOUR_AUDIT_CHECKPOINT_CRON') ?? '*/10 * * * *';
+  if (checkpointCron.split(/\s+/).length !== 5) problems.push('HARBOUR_AUDIT_CHECKPOINT_CRON must be a 5-field cron expression');
   const config: HarbourConfig = {
     env: nodeEnv,
     projectRoot: root,
@@ -174,6 +201,8 @@ export function loadConfig(env: Env = process.env): HarbourConfig {
       seed: int('HARBOUR_DEMO_SEED_VALUE', 42, 0, 2 ** 31 - 1),
     },
     worker: { concurrency: int('HARBOUR_WORKER_CONCURRENCY', 2, 1, 64) },
+    auth: { oidc },
+    audit: { checkpointCron },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

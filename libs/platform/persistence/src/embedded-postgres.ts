@@ -36,30 +36,47 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/**
- * A postmaster orphaned by a SIGKILLed node process keeps running and holds the data folder.
- * PostgreSQL records its pid on the first line of postmaster.pid; we only stop it after checking
- * /proc/<pid>/cmdline names *our* data folder, so we never touch someone else's server.
- */
-async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
+/** The live postmaster on a data folder, if any: pid, port, and whether a live node process owns it. */
+function livePostmaster(dataDir: string): { pid: number; port: number; owned: boolean } | undefined {
   const pidFile = resolve(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) {
-    rmSync(pidFile, { force: true });
-    return;
-  }
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return undefined;
   let cmdline = '';
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    /* process vanished */
+    return undefined;
   }
-  if (!cmdline.includes(dataDir)) {
-    // The pid was reused by an unrelated process: the pid file is stale.
+  // The pid may have been reused by an unrelated process: only a postmaster on our folder counts.
+  if (!cmdline.includes(dataDir)) return undefined;
+  let owned = false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    owned = ppid > 1 && processAlive(ppid) && readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    owned = false;
+  }
+  return { pid, port, owned };
+}
+
+/**
+ * A postmaster orphaned by a SIGKILLed node process keeps running and holds the data folder.
+ * PostgreSQL records its pid on the first line of postmaster.pid; we only stop it after checking
+ * /proc/<pid>/cmdline names *our* data folder and that no live node process owns it, so we never
+ * touch someone else's server nor one another Harbour process is using.
+ */
+async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  const live = livePostmaster(dataDir);
+  if (!live) {
     rmSync(pidFile, { force: true });
     return;
   }
+  const { pid } = live;
   process.kill(pid, 'SIGINT'); // fast shutdown: aborts sessions, then a clean checkpoint
   for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(100);
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -85,6 +102,14 @@ export async function startEmbeddedPostgres(opts: {
   if (!existsSync(passwordFile)) writeSecretFile(passwordFile, randomBytes(18).toString('base64url'));
   const password = readFileSync(passwordFile, 'utf8').trim();
 
+  const base = (port: number): string => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  // Another live Harbour process (the station, a CLI command, a test run) already runs this
+  // cluster: share it rather than take it over. It stays that process's to stop.
+  const running = livePostmaster(dataDir);
+  if (running?.owned && Number.isInteger(running.port) && running.port > 0) {
+    return { adminUrl: `${base(running.port)}/postgres`, urlFor: (db) => `${base(running.port)}/${db}`, stop: async () => undefined };
+  }
+
   const initialised = existsSync(resolve(dataDir, 'PG_VERSION'));
   if (!initialised && existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true }); // half-made by a killed initdb
   await stopOrphanedPostmaster(dataDir);
@@ -108,10 +133,9 @@ export async function startEmbeddedPostgres(opts: {
   } catch (err) {
     throw new Error(`embedded PostgreSQL failed to start on port ${opts.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
   return {
-    adminUrl: `${base}/postgres`,
-    urlFor: (db) => `${base}/${db}`,
+    adminUrl: `${base(opts.port)}/postgres`,
+    urlFor: (db) => `${base(opts.port)}/${db}`,
     stop: () => pg.stop(),
   };
 }

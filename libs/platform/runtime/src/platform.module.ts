@@ -4,11 +4,12 @@ import { ConfigModule } from '@harbour/config';
 import { Db } from '@harbour/persistence';
 import { JobQueue } from '@harbour/queue';
 import { Metrics } from '@harbour/telemetry';
+import { OBJECT_STORE } from '@harbour/storage';
+export { OBJECT_STORE } from '@harbour/storage';
 import type { Runtime } from './runtime.js';
 
 export const LOGGER = Symbol('LOGGER');
 export const RUNTIME = Symbol('RUNTIME');
-export const OBJECT_STORE = Symbol('OBJECT_STORE');
 
 /** Exposes the runtime's shared parts to Nest's container. */
 @Global()

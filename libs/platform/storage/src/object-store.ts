@@ -11,6 +11,9 @@ import type { HarbourConfig } from '@harbour/config';
  * packs). PostgreSQL keeps the index and metadata; blobs live here. A local folder by default;
  * S3-compatible storage (AWS, MinIO, …) for deployments with several machines.
  */
+/** Nest injection token of the station's object store. */
+export const OBJECT_STORE = Symbol('OBJECT_STORE');
+
 export interface ObjectStore {
   put(key: string, body: Buffer | Readable): Promise<{ bytes: number }>;
   get(key: string): Promise<Readable>;
@@ -96,17 +99,17 @@ export class S3ObjectStore implements ObjectStore {
   private async s3(): Promise<{ client: any; sdk: any }> {
     this.clientPromise ??= (async () => {
       const moduleName = '@aws-sdk/client-s3';
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+       
       const sdk = await import(moduleName);
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access
+       
       const client = new sdk.S3Client({ region: this.cfg.region, endpoint: this.cfg.endpoint, forcePathStyle: this.cfg.forcePathStyle });
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+       
       return { client, sdk };
     })();
     return this.clientPromise;
   }
 
-  /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+   
   async put(key: string, body: Buffer | Readable): Promise<{ bytes: number }> {
     const { client, sdk } = await this.s3();
     const data = Buffer.isBuffer(body) ? body : await streamToBuffer(body);
@@ -139,7 +142,9 @@ export class S3ObjectStore implements ObjectStore {
     let n = 0;
     let token: string | undefined;
     do {
-      const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: checkKey(prefix), ContinuationToken: token }));
+      const page = await client.send(
+        new sdk.ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: checkKey(prefix), ContinuationToken: token }),
+      );
       for (const o of (page.Contents ?? []) as { Key: string }[]) {
         await client.send(new sdk.DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: o.Key }));
         n++;
@@ -148,7 +153,7 @@ export class S3ObjectStore implements ObjectStore {
     } while (token);
     return n;
   }
-  /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+   
 }
 
 async function streamToBuffer(s: Readable): Promise<Buffer> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { findProjectRoot } from '@harbour/config';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '@harbour/persistence';
@@ -38,8 +39,47 @@ export async function testServer(
   const given = env[TEST_ADMIN_URL_ENV];
   if (given) return { adminUrl: given };
   if (env['DATABASE_URL']) return { adminUrl: adminUrlOf(env['DATABASE_URL']) };
-  const embedded = await startEmbeddedPostgres({ baseDir: resolve(findProjectRoot(), '.test-data', 'pg'), port: await freePort() });
+  // One cluster per run (initdb takes about a second), so parallel runs never share or stop
+  // each other's server; folders of runs that died are swept first.
+  const root = resolve(findProjectRoot(), '.test-data');
+  sweepDeadClusters(root);
+  const baseDir = resolve(root, `pg-${process.pid}`);
+  const started = await startEmbeddedPostgres({ baseDir, port: await freePort() });
+  const embedded = {
+    ...started,
+    stop: async () => {
+      await started.stop();
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
   return { adminUrl: embedded.adminUrl, embedded };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove `.test-data/pg-<pid>` folders whose run is gone (a killed `npm test`). */
+function sweepDeadClusters(root: string): void {
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) {
+    const m = /^pg-(\d+)$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    // The run was killed; its postmaster may live on as an orphan: stop it before removing files.
+    const pidFile = resolve(root, name, 'data', 'postmaster.pid');
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      if (pid > 0 && alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(resolve(root, name))) process.kill(pid, 'SIGKILL');
+    } catch {
+      /* no pid file or process already gone */
+    }
+    rmSync(resolve(root, name), { recursive: true, force: true });
+  }
 }
 
 export interface ScratchDatabase {

@@ -10,6 +10,8 @@ export type EventKind = 'condition' | 'observation' | 'medication' | 'procedure'
 @Index(['kind', 'code', 'eventDate'])
 @Index(['personId', 'kind'])
 @Index(['recordId'])
+// Covering index for cohort queries, created by migrations/*-query-research-indexes.ts (INCLUDE columns, which TypeORM cannot express).
+@Index('IDX_research_event_cohort', { synchronize: false })
 export class ResearchEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id!: string;

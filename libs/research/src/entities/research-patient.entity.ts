@@ -7,6 +7,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ schema: 'research', name: 'patient' })
 @Index(['personId'])
+// Covering index for cohort queries, created by migrations/*-query-research-indexes.ts (INCLUDE columns, which TypeORM cannot express).
+@Index('IDX_research_patient_cohort', { synchronize: false })
 export class ResearchPatient {
   @PrimaryColumn('uuid')
   trustId!: string;

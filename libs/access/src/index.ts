@@ -1,0 +1,15 @@
+export * from './workflow.js';
+export * from './project-lifecycle.js';
+export * from './access.repository.js';
+export * from './access.service.js';
+export * from './access.module.js';
+export * from './project-query.service.js';
+export * from './entities/access-request.entity.js';
+export * from './entities/request-trust.entity.js';
+export * from './entities/decision.entity.js';
+export * from './entities/trust-policy.entity.js';
+import { AccessRequest } from './entities/access-request.entity.js';
+import { RequestTrust } from './entities/request-trust.entity.js';
+import { Decision } from './entities/decision.entity.js';
+import { FeasibilityAgreement, TrustPolicy } from './entities/trust-policy.entity.js';
+export const ACCESS_ENTITIES = [AccessRequest, RequestTrust, Decision, TrustPolicy, FeasibilityAgreement];

@@ -1,0 +1,15 @@
+export * from './cohort/cohort.types.js';
+export { parseCohortDefinition } from './cohort/cohort-parse.js';
+export { canonicalCohort, fingerprint, stableStringify, type CohortFingerprint } from './cohort/canonical.js';
+export * from './query.types.js';
+export { DEFAULT_SDC_POLICY, effectiveSdcPolicy, type SdcPolicy, type SdcPolicyInput } from './sdc/sdc-policy.js';
+export { QueryService, type PrivacyBudgetView } from './query.service.js';
+export { QueryRepository } from './query.repository.js';
+export { QueryModule } from './query.module.js';
+export { QueryRelease } from './entities/release.entity.js';
+export { QueryRateCounter } from './entities/rate-counter.entity.js';
+export { PrivacyBudget, PrivacyBudgetCharge } from './entities/privacy-budget.entity.js';
+import { QueryRelease } from './entities/release.entity.js';
+import { QueryRateCounter } from './entities/rate-counter.entity.js';
+import { PrivacyBudget, PrivacyBudgetCharge } from './entities/privacy-budget.entity.js';
+export const QUERY_ENTITIES = [QueryRelease, QueryRateCounter, PrivacyBudget, PrivacyBudgetCharge];
