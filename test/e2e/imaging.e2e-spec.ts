@@ -164,12 +164,7 @@ describe('imaging: STOW-RS, quarantine, QIDO-RS / WADO-RS of de-identified image
         requested_data: { ehrResourceTypes: ['Patient'], imagingModalities: ['CT'] },
         deidentification: {
           ehrProfile: 'harbour-ehr-deid-1.0.0',
-          dicomOptions: [
-            'retainLongitudinalTemporalInformationModifiedDates',
-            'retainPatientCharacteristics',
-            'cleanDescriptors',
-            'cleanStructuredContent',
-          ],
+          dicomOptions: ['retainLongitudinalModifiedDates', 'retainPatientCharacteristics', 'cleanDescriptors', 'cleanStructuredContent'],
         },
         requested_duration_days: 90,
         members: [],

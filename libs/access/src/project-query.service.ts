@@ -95,7 +95,7 @@ export class ProjectQueryService {
             sdcActions: result.actions.map((a) => `${a.rule}:${a.target}`),
             released: { total, cells },
             epsilonCharged: result.privacy?.epsilonCharged ?? null,
-            consentListVersions: await this.optOuts.currentVersions(),
+            consentListVersions: Object.entries(await this.optOuts.currentVersions()).map(([k, v]) => `${k}:${v}`),
           },
         });
         return result;

@@ -94,7 +94,8 @@ export interface AuditPayloads {
     sdcActions: readonly string[];
     released: { total: number | null; cells: number };
     epsilonCharged: number | null;
-    consentListVersions: Readonly<Record<string, number>>;
+    /** `trustId:kind:version` of every opt-out list in force when the result was computed. */
+    consentListVersions: readonly string[];
   };
   'query.refused': {
     kind: 'feasibility' | 'aggregate';

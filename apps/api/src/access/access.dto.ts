@@ -32,8 +32,10 @@ const RESOURCE_TYPES = [
   'Consent',
 ];
 const MODALITIES = ['CT', 'MR', 'CR', 'DX', 'US', 'PT', 'NM', 'MG', 'XA', 'RF', 'OT', 'SR', 'SC'];
+// PS3.15 Annex E options, named as libs/deid-dicom names them (Retain Full Dates and Retain UIDs
+// are deliberately not offered to partners: both defeat the date shift and UID remapping).
 const DICOM_OPTIONS = [
-  'retainLongitudinalTemporalInformationModifiedDates',
+  'retainLongitudinalModifiedDates',
   'retainPatientCharacteristics',
   'retainDeviceIdentity',
   'retainInstitutionIdentity',
@@ -62,7 +64,7 @@ export class DeidSelectionDto {
   @MaxLength(100)
   ehrProfile!: string;
 
-  @ApiProperty({ enum: DICOM_OPTIONS, isArray: true, example: ['retainLongitudinalTemporalInformationModifiedDates'] })
+  @ApiProperty({ enum: DICOM_OPTIONS, isArray: true, example: ['retainLongitudinalModifiedDates'] })
   @IsArray()
   @IsIn(DICOM_OPTIONS, { each: true })
   dicomOptions!: string[];

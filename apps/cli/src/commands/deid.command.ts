@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { deidentifyEhrDirectory, parseOptOutFile } from '@harbour/deid-ehr';
 import { offlineProjectKeys, progressBar } from './support.js';
+import { registerDeidDicom } from './deid-dicom.command.js';
 
 /**
  * Offline tools for a trust's information-governance team: see exactly what would leave, using
@@ -11,6 +12,7 @@ import { offlineProjectKeys, progressBar } from './support.js';
  */
 export function registerDeid(program: Command): void {
   const deid = program.command('deid').description('de-identify files offline into a folder, as a project would receive them');
+  registerDeidDicom(deid);
   deid
     .command('fhir <inDir> <outDir>')
     .description('FHIR NDJSON, Bundles and CSV → de-identified NDJSON per type and CSV, with rejections.json')

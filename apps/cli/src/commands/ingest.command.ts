@@ -3,10 +3,12 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { IngestionRunner } from '@harbour/ingestion';
 import { progressBar, trustByCode, withRuntime } from './support.js';
+import { registerIngestDicom } from './ingest-dicom.command.js';
 
 /** `harbour ingest fhir|csv <dir> --trust <code>`: an extract folder into the vault, as one batch. */
 export function registerIngest(program: Command): void {
   const ingest = program.command('ingest').description('ingest a trust extract into the vault');
+  registerIngestDicom(ingest);
   for (const kind of ['fhir', 'csv'] as const) {
     ingest
       .command(`${kind} <dir>`)

@@ -53,7 +53,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     let body: ErrorBody;
     if (exception instanceof DomainError) {
       status = httpStatusOf(exception.code);
-      body = { code: exception.code, message: exception.message, correlationId };
+      // A 5xx is our fault: its message may name internals, so the caller gets the generic one.
+      body = { code: exception.code, message: status >= 500 ? 'internal error' : exception.message, correlationId };
+      if (status >= 500) this.logger.error({ msg: 'server error', correlationId, code: exception.code, error: exception.message });
       if (exception.details?.fields) body.fields = exception.details.fields;
     } else if (exception instanceof HttpException) {
       const mapped = fromHttpException(exception);

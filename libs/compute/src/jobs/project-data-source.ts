@@ -1,0 +1,131 @@
+import { deidentifyStoredResource, type FhirResource } from '@harbour/deid-ehr';
+import type { ProjectKeys } from '@harbour/pseudonymisation';
+import type { CohortPatient, DicomStudyRecord, FhirResourceRecord, JobDataSource, PageRequest } from '../data-source.js';
+import type { ProjectDataRepository, RecordRow, TrustReadScope } from './project-data.repository.js';
+
+/** What one run may read, decided at run start from the project's scope (see ComputeJobRunner). */
+export interface RunDataPlan {
+  readonly projectId: string;
+  /** Trusts whose approval is in force, in a fixed order (pages come trust by trust). */
+  readonly trusts: readonly {
+    readonly trustId: string;
+    readonly odsCode: string;
+    readonly requireStudyConsent: boolean;
+    /** ehrResourceTypes of the project ∩ the trust's `resourceTypes` condition. */
+    readonly resourceTypes: readonly string[];
+  }[];
+  /** `YYYY-MM-DD`: study consents must be in force on this day. */
+  readonly asOf: string;
+}
+
+/** The vault's plaintext (libs/ingestion VaultPayload). */
+interface VaultPayload {
+  nhsNumber?: string;
+  resource: FhirResource;
+}
+
+/** Pages larger than this are split, whatever the job asks for. */
+const MAX_PAGE = 5000;
+
+/**
+ * A job's window on its project's data, over the database. Built per run: it reads only the
+ * plan's trusts, only approved resource types, only persons who are not opted out (and consent
+ * where required), and hands out de-identified data only: cohort rows carry the project
+ * pseudonym and generalised facts; FHIR resources pass through the EHR de-identification profile
+ * with the project's keys (pseudonyms, shifted dates). Records that fail de-identification are
+ * withheld (counted), never passed through. Imaging is not offered yet (empty; see README).
+ */
+export class ProjectJobDataSource implements JobDataSource {
+  /** Trusts at least one record of which was handed to the job: their guardians review its outputs. */
+  readonly trustsRead = new Set<string>();
+  /** Records withheld because de-identification refused them. */
+  withheld = 0;
+
+  constructor(
+    private readonly repo: ProjectDataRepository,
+    private readonly plan: RunDataPlan,
+    private readonly keys: ProjectKeys,
+    private readonly decrypters: ReadonlyMap<string, (blob: Buffer) => Buffer>,
+  ) {}
+
+  private scopeOf(t: RunDataPlan['trusts'][number]): TrustReadScope {
+    return { projectId: this.plan.projectId, trustId: t.trustId, requireStudyConsent: t.requireStudyConsent, asOf: this.plan.asOf };
+  }
+
+  private decrypt(trustId: string, blob: Buffer): VaultPayload {
+    const d = this.decrypters.get(trustId);
+    if (!d) throw new Error('no key for the trust');
+    return JSON.parse(d(blob).toString('utf8')) as VaultPayload;
+  }
+
+  async *cohort({ pageSize, signal }: PageRequest): AsyncGenerator<readonly CohortPatient[]> {
+    const size = Math.min(Math.max(1, Math.floor(pageSize)), MAX_PAGE);
+    for (const t of this.plan.trusts) {
+      let after: string | null = null;
+      for (;;) {
+        if (signal.aborted) return;
+        const rows = await this.repo.cohortPage(this.scopeOf(t), after, size);
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!.person_id;
+        const page: CohortPatient[] = [];
+        for (const r of rows) {
+          const nhs = this.decrypt(t.trustId, r.identity_enc).nhsNumber;
+          if (!nhs) continue; // cannot be pseudonymised: never shown
+          page.push({ pseudonym: this.keys.pseudonym(nhs), sex: r.sex, birthYear: r.birth_year, district: r.district, trustCode: t.odsCode });
+        }
+        if (page.length > 0) {
+          this.trustsRead.add(t.trustId);
+          yield page;
+        }
+        if (rows.length < size) break;
+      }
+    }
+  }
+
+  async *resources(resourceType: string, { pageSize, signal }: PageRequest): AsyncGenerator<readonly FhirResourceRecord[]> {
+    const size = Math.min(Math.max(1, Math.floor(pageSize)), MAX_PAGE);
+    for (const t of this.plan.trusts) {
+      if (!t.resourceTypes.includes(resourceType)) continue; // not approved for this trust: as if absent
+      let after: string | null = null;
+      for (;;) {
+        if (signal.aborted) return;
+        const scope = this.scopeOf(t);
+        const rows: RecordRow[] =
+          resourceType === 'Patient'
+            ? await this.repo.patientResourcePage(scope, after, size)
+            : await this.repo.recordPage(scope, resourceType, after, size);
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!.source_id;
+        const page: FhirResourceRecord[] = [];
+        for (const r of rows) {
+          const payload = this.decrypt(t.trustId, r.content_enc);
+          if (r.person_id !== null && !payload.nhsNumber) continue; // a patient's record without its key: withheld
+          const result = deidentifyStoredResource(
+            { resourceType, ...(payload.resource.id ? { id: payload.resource.id } : {}), ...(payload.nhsNumber ? { nhsNumber: payload.nhsNumber } : {}), resource: payload.resource },
+            this.keys,
+          );
+          if (!result.ok) {
+            this.withheld++;
+            continue;
+          }
+          page.push(result.resource as FhirResourceRecord);
+        }
+        if (page.length > 0) {
+          this.trustsRead.add(t.trustId);
+          yield page;
+        }
+        if (rows.length < size) break;
+      }
+    }
+  }
+
+  // Imaging: @harbour/imaging's retrieval service serves partners (QIDO/WADO, per call, audited)
+  // but has no paged, principal-free reader for a run yet. Until it does, a job sees no studies.
+  async *dicomStudies(_request: PageRequest): AsyncGenerator<readonly DicomStudyRecord[]> {
+    // nothing yet
+  }
+
+  dicomPixels(_sopInstanceUid: string, _request: { readonly signal: AbortSignal }): Promise<Uint8Array | null> {
+    return Promise.resolve(null);
+  }
+}
