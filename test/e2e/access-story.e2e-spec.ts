@@ -26,6 +26,7 @@ describe('governed access: apply, decide, query, opt out, revoke', () => {
     path: string,
     body?: unknown,
     type = 'application/json',
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
   ): Promise<{ status: number; json: any }> => {
     const res = await fetch(`${api.baseUrl}${path}`, {
       method,
