@@ -30,7 +30,15 @@ import { DicomRejection, type DicomQuarantineReason, type DicomRejectionCode } f
 import { BufferSink, DeflateSink, FileSink, type ByteSink } from './io/sink.js';
 import { BufferSource, FileSource, type ByteSource } from './io/source.js';
 import { EXPLICIT_LE, type DElement } from './parse/model.js';
-import { find, parseDataset, readPart10Header, stringValue, type Part10Header } from './parse/part10.js';
+import {
+  find,
+  normaliseEncoding,
+  parseDataset,
+  readPart10Header,
+  sniffDatasetEncoding,
+  stringValue,
+  type Part10Header,
+} from './parse/part10.js';
 import { datasetSize, writeDataset } from './parse/writer.js';
 import { canonicalNhsNumber } from '@harbour/nhs';
 import { DeidThreadPool } from './pool/thread-pool.js';
@@ -183,7 +191,14 @@ async function run(
   try {
     const { header, dsSrc, dsOffset } = prepared;
     const enc = header.ts.encoding;
-    const top = await parseDataset(dsSrc, dsOffset, enc);
+    const readEnc = await sniffDatasetEncoding(dsSrc, dsOffset, enc);
+    const top = await parseDataset(dsSrc, dsOffset, readEnc);
+    normaliseEncoding(top, readEnc, enc);
+    if (find(top, 0x00041220) || stringValue(find(top, 0x00041130)) !== undefined) {
+      // A DICOMDIR (PS3.10 §8, Media Storage Directory) is an index of a disc, not an image: its
+      // directory records repeat patient names and ids. Refused, with its own code.
+      throw new DicomRejection('unsupported_sop_class', 'DICOMDIR media directory files are not de-identified; send the image files');
+    }
     if (!stringValue(find(top, 0x00080018))) {
       throw new DicomRejection('missing_required_attribute', 'SOP Instance UID (0008,0018) is missing');
     }
@@ -432,7 +447,7 @@ export async function readDicomIndex(input: string | Buffer): Promise<DicomIndex
       dsSrc = new BufferSource(inflateBuffer(await src.read(offset, src.size - offset)));
       offset = 0;
     }
-    const top = await parseDataset(dsSrc, offset, header.ts.encoding, { stopAtPixelData: true });
+    const top = await parseDataset(dsSrc, offset, await sniffDatasetEncoding(dsSrc, offset, header.ts.encoding), { stopAtPixelData: true });
     const s = (tag: number): string | undefined => stringValue(find(top, tag));
     const lookup = patientLookup(top);
     let nhs: string | undefined;

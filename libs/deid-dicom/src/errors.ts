@@ -10,6 +10,7 @@ export type DicomRejectionCode =
   | 'invalid_length'
   | 'invalid_encoding'
   | 'unsupported_transfer_syntax'
+  | 'unsupported_sop_class'
   | 'missing_required_attribute'
   | 'patient_unidentified'
   | 'patient_conflict'

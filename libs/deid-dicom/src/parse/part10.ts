@@ -1,6 +1,6 @@
 import { DicomRejection } from '../errors.js';
 import { Cursor, type ByteSource } from '../io/source.js';
-import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DElement, type Encoding } from './model.js';
+import { ALL_VRS, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DElement, type Encoding } from './model.js';
 import { parseElements, type ParseOptions } from './parser.js';
 
 export const TS = {
@@ -128,6 +128,34 @@ async function parseOne(c: Cursor, out: DElement[]): Promise<void> {
   }
   if (len === 0xffffffff) throw new DicomRejection('invalid_length', 'undefined length in File Meta Information');
   await parseElements(c, EXPLICIT_LE, { end: start + headerLen + len, depth: 0 }, out);
+}
+
+/**
+ * Some writers declare Explicit VR Little Endian (or an encapsulated syntax) in the File Meta
+ * Information but encode the dataset in Implicit VR Little Endian. Real archives contain such
+ * files; like DCMTK and pydicom, detect it from the first element: if its "VR" bytes are not a VR
+ * while an implicit reading gives a sane length, read the dataset as implicit. The output is
+ * written in the declared syntax, which repairs the file.
+ */
+export async function sniffDatasetEncoding(src: ByteSource, offset: number, declared: Encoding): Promise<Encoding> {
+  if (!declared.explicit || !declared.little || src.size < offset + 8) return declared;
+  const c = new Cursor(src, offset);
+  await c.fill(8);
+  c.pos += 4;
+  const vr = c.ascii2();
+  if (ALL_VRS.has(vr)) return declared;
+  c.pos -= 2;
+  const len = c.u32(true);
+  return len === 0xffffffff || offset + 8 + len <= src.size ? IMPLICIT_LE : declared;
+}
+
+/** After reading with a sniffed encoding, make every nested item follow the declared one. */
+export function normaliseEncoding(elements: DElement[], from: Encoding, to: Encoding): void {
+  if (from === to) return;
+  for (const el of elements) {
+    if (el.itemsEncoding === from) el.itemsEncoding = to;
+    if (el.items) for (const item of el.items) normaliseEncoding(item.elements, from, to);
+  }
 }
 
 /** Parse the dataset of a source starting at `offset` with the given encoding. */

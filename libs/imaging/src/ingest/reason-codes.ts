@@ -14,7 +14,7 @@ export type IngestFailureCode =
  * Failure Reason (0008,1197) values for STOW-RS responses (PS3.18 §10.5.3, codes from PS3.4
  * Annex B.2.3 / PS3.7 Annex C): A700 out of resources, A900 data set does not match SOP class,
  * C000 cannot understand, C122 transfer syntax not supported, 0110 processing failure,
- * 0111 duplicate SOP instance.
+ * 0111 duplicate SOP instance, 0122 SOP class not supported.
  */
 export function failureReasonFor(code: IngestFailureCode): number {
   switch (code) {
@@ -29,6 +29,8 @@ export function failureReasonFor(code: IngestFailureCode): number {
       return 0xc000;
     case 'unsupported_transfer_syntax':
       return 0xc122;
+    case 'unsupported_sop_class':
+      return 0x0122; // Refused: SOP Class not supported (PS3.4 B.2.3)
     case 'missing_required_attribute':
     case 'study_mismatch':
       return 0xa900;
