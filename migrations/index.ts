@@ -7,6 +7,8 @@ import { QueryReleases1795432425642 } from './1795432425642-query-releases.js';
 import { QueryResearchIndexes1795432947502 } from './1795432947502-query-research-indexes.js';
 import { Imaging1795433387907 } from './1795433387907-imaging.js';
 import { AccessAndUploads1795434066884 } from './1795434066884-access-and-uploads.js';
+import { Compute1795434890297 } from './1795434890297-compute.js';
+import { ComplianceHistory1795434980024 } from './1795434980024-compliance-history.js';
 
 /** Every migration, in order. The generator appends new ones here. */
 export const MIGRATIONS = [
@@ -19,4 +21,6 @@ export const MIGRATIONS = [
   QueryResearchIndexes1795432947502,
   Imaging1795433387907,
   AccessAndUploads1795434066884,
+  Compute1795434890297,
+  ComplianceHistory1795434980024,
 ];

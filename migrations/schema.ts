@@ -10,6 +10,7 @@ import { QUERY_ENTITIES } from '@harbour/query';
 import { LEDGER_ENTITIES } from '@harbour/ledger';
 import { IMAGING_ENTITIES } from '@harbour/imaging';
 import { ACCESS_ENTITIES } from '@harbour/access';
+import { COMPUTE_ENTITIES } from '@harbour/compute';
 import { MIGRATIONS } from './index.js';
 
 /**
@@ -29,6 +30,7 @@ export const ENTITIES: MixedList<Function> = [
   ...LEDGER_ENTITIES,
   ...IMAGING_ENTITIES,
   ...ACCESS_ENTITIES,
+  ...COMPUTE_ENTITIES,
 ];
 
 export function createHarbourDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {

@@ -7,6 +7,7 @@ import { createImagingServices, registerImagingJobs } from '@harbour/imaging';
 import { AccessService } from '@harbour/access';
 import { EhrIngestionService, IngestionUploadService, type IngestionBatchJob } from '@harbour/ingestion';
 import { runWithContext } from '@harbour/errors';
+import { ComputeJobRunner, registerComputeJobs } from '@harbour/compute';
 import { randomUUID } from 'node:crypto';
 
 /** Queue → handler wiring. Domain libs provide the handlers; the worker only connects them. */
@@ -41,6 +42,9 @@ export async function registerJobHandlers(rt: Runtime, ctx: INestApplicationCont
     }),
     { concurrency: n },
   );
+
+  // compute.run: partners' jobs in the sandbox (lease + heartbeat), and this process's sweeper.
+  await registerComputeJobs(rt.queue, ctx.get(ComputeJobRunner), n);
 
   // Project expiry: every minute some worker ends the grants whose end date has passed.
   const access = ctx.get(AccessService);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@harbour/persistence';
 import { DomainError } from '@harbour/errors';
 import { AuditLog } from '@harbour/audit';
+import { AgreementService, MeteringService } from '@harbour/ledger';
 import { actorOf, type Principal } from '@harbour/auth';
 import { OptOutRepository } from '@harbour/consent';
 import { QueryService, type AggregateOptions, type AggregateResult, type FeasibilityResult } from '@harbour/query';
@@ -23,7 +24,8 @@ const REFUSALS: readonly string[] = ['disclosure_refused', 'privacy_budget_exhau
  * revocation, expiry or opt-out applies to the very next call), runs the query under the
  * strictest disclosure-control settings of the contributing trusts and the approval conditions,
  * and audits what was released (cohort hash, released figures, SDC actions, consent list
- * versions) in the same transaction as the release record. Refusals are audited too.
+ * versions) in the same transaction as the release record. Refusals are audited too. A project
+ * query is metered to the ledger in that same transaction when the project has an agreement.
  */
 @Injectable()
 export class ProjectQueryService {
@@ -33,6 +35,8 @@ export class ProjectQueryService {
     @Inject(QueryService) private readonly queries: QueryService,
     @Inject(OptOutRepository) private readonly optOuts: OptOutRepository,
     @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(AgreementService) private readonly agreements: AgreementService,
+    @Inject(MeteringService) private readonly metering: MeteringService,
   ) {}
 
   async aggregate(p: Principal, projectId: string, req: AggregateRequest): Promise<AggregateResult> {
@@ -72,6 +76,30 @@ export class ProjectQueryService {
     });
   }
 
+  /**
+   * Bill an executed project query once (key `query.executed:<releaseId>`), in the transaction of
+   * the release and its audit entry, when the project has a commercial agreement in effect. Each
+   * trust's contribution is the number of persons of that trust the query counted.
+   */
+  private async meter(projectId: string, releaseId: string, auditSeq: number): Promise<void> {
+    const occurredAt = new Date();
+    try {
+      await this.agreements.getAgreement(projectId, occurredAt);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'not_found') return; // no agreement: not billable
+      throw err;
+    }
+    await this.metering.recordBillableEvent({
+      idempotencyKey: `query.executed:${releaseId}`,
+      projectId,
+      kind: 'query.executed',
+      quantity: 1,
+      occurredAt,
+      auditSeq,
+      contributions: await this.queries.releaseContributions(releaseId),
+    });
+  }
+
   private async audited<R extends FeasibilityResult | AggregateResult>(
     p: Principal,
     kind: 'feasibility' | 'aggregate',
@@ -82,7 +110,7 @@ export class ProjectQueryService {
     try {
       return await this.db.run(async () => {
         const { result, trustIds, cells, total } = await run();
-        await this.audit.append({
+        const entry = await this.audit.append({
           action: 'query.executed',
           actor: actorOf(p),
           target: { type: 'query_release', id: result.releaseId },
@@ -98,6 +126,7 @@ export class ProjectQueryService {
             consentListVersions: Object.entries(await this.optOuts.currentVersions()).map(([k, v]) => `${k}:${v}`),
           },
         });
+        if (projectId) await this.meter(projectId, result.releaseId, entry.seq);
         return result;
       });
     } catch (err) {

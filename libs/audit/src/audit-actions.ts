@@ -107,6 +107,31 @@ export interface AuditPayloads {
   'ingestion.batch_submitted': { files: number };
   'ingestion.batch_completed': { seen: number; accepted: number; unchanged: number; rejected: number };
   'optout.list_uploaded': { kind: 'ndop' | 'type1'; version: number; entries: number; invalidLines: number; removedFromResearch: number };
+  // revenue-share ledger over HTTP and compliance reports (apps/api/src/ledger, libs/compliance)
+  'ledger.agreement_set': {
+    version: number;
+    partnerId: string;
+    currency: string;
+    trustShareBps: number;
+    splitMethod: 'contribution' | 'equal' | 'fixed';
+    trustCount: number;
+  };
+  /** A project's fixed fee for a period was metered (the billable event references this entry). */
+  'ledger.period_fee_charged': { periodId: string; amountPence: number; outcome: 'recorded' | 'duplicate' };
+  'ledger.period_closed': { periodId: string; accounts: number; debitPence: number; creditPence: number; periodFees: number };
+  'ledger.statement_issued': { party: 'partner' | 'trust'; periodId: string; format: 'json' | 'csv' | 'pdf' | 'jws' };
+  'ledger.reconciled': { periodId: string; ok: boolean; differences: number };
+  'compliance.report_generated': {
+    from: string;
+    to: string;
+    fromSeq: number;
+    toSeq: number;
+    files: number;
+    manifestSha256: string;
+    projects: number;
+    releasesChecked: number;
+    optOutViolations: number;
+  };
   // the trail itself
   'audit.exported': { fromSeq: number; toSeq: number; entries: number; checkpoints: number };
   'audit.verified': { ok: boolean; entriesChecked: number; firstBadSeq: number | null };

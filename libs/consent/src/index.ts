@@ -7,6 +7,6 @@ export * from './study-consent.repository.js';
 export * from './opt-out.service.js';
 export * from './consent.module.js';
 import { Person } from './entities/person.entity.js';
-import { OptOut, OptOutList } from './entities/opt-out.entity.js';
+import { OptOut, OptOutEntry, OptOutList } from './entities/opt-out.entity.js';
 import { StudyConsent } from './entities/study-consent.entity.js';
-export const CONSENT_ENTITIES = [Person, OptOutList, OptOut, StudyConsent];
+export const CONSENT_ENTITIES = [Person, OptOutList, OptOut, OptOutEntry, StudyConsent];

@@ -20,6 +20,7 @@ export class OptOutRepository {
   /**
    * Replace a trust's list of one kind with a new version, in the caller's transaction: the
    * previous rows go and the new ones arrive atomically, so no query sees a half-updated list.
+   * The version's entries are also appended to `consent.opt_out_entry` (history, never changed).
    * A row lock on the trust's lists serialises concurrent uploads of the same kind.
    */
   async replaceList(
@@ -39,6 +40,11 @@ export class OptOutRepository {
       `INSERT INTO consent.opt_out_list (trust_id, kind, version, entries, invalid_lines, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
       [trustId, kind, version, bidxs.length, invalidLines, uploadedBy],
     );
+    // The version's entries, kept for ever (the compliance report recomputes past opt-outs from them).
+    await this.db.query(`INSERT INTO consent.opt_out_entry (list_id, nhs_bidx) SELECT DISTINCT $1::uuid, unnest($2::bytea[])`, [
+      list!.id,
+      bidxs,
+    ]);
     await this.db.query(`DELETE FROM consent.opt_out WHERE trust_id = $1 AND kind = $2`, [trustId, kind]);
     await this.db.query(
       `INSERT INTO consent.opt_out (nhs_bidx, kind, trust_id, list_version) SELECT DISTINCT unnest($1::bytea[]), $2::text, $3::uuid, $4::int ON CONFLICT DO NOTHING`,

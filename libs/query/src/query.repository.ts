@@ -105,8 +105,12 @@ export class QueryRepository implements OnModuleDestroy {
     return this.autonomous;
   }
 
-  /** Count a cohort and its requested breakdowns, statistic and person-set sketch in one statement. */
-  async aggregateCohort(scope: QueryScope, def: CohortDefinition, plan: AggregatePlan): Promise<CohortAggregates> {
+  /**
+   * Count a cohort and its requested breakdowns, statistic and person-set sketch in one statement.
+   * With `releaseId`, the same statement records the persons it counted per scoped trust in
+   * `query.release_member` (internal: compliance re-checks opt-outs, metering reads contributions).
+   */
+  async aggregateCohort(scope: QueryScope, def: CohortDefinition, plan: AggregatePlan, releaseId?: string): Promise<CohortAggregates> {
     const params = new SqlParams();
     const cohort = compileCohort(def, scope, params);
     const cols = ['(SELECT count(*) FROM persons)::int AS total'];
@@ -152,9 +156,17 @@ export class QueryRepository implements OnModuleDestroy {
       `(SELECT COALESCE(json_agg(json_build_array(t.b, t.n, t.x::text)), '[]'::json) FROM (SELECT (h & ${SKETCH_BUCKET_MASK})::int AS b, count(*)::int AS n, bit_xor(h) AS x ` +
         `FROM (SELECT hashtextextended(person_id::text, 0) AS h FROM persons) hs GROUP BY 1) t) AS sketch`,
     );
+    // A data-modifying CTE runs exactly once, with the statement's snapshot: the recorded members
+    // are the very rows counted. One row per scoped trust, so an empty contribution is recorded too.
+    const members =
+      releaseId === undefined
+        ? ''
+        : `, members AS (INSERT INTO query.release_member (release_id, trust_id, person_ids) ` +
+          `SELECT ${params.bind(releaseId, 'uuid')}, t.trust_id, COALESCE(array_agg(DISTINCT c.person_id) FILTER (WHERE c.person_id IS NOT NULL), '{}') ` +
+          `FROM unnest(${cohort.trusts}) AS t(trust_id) LEFT JOIN cohort c ON c.trust_id = t.trust_id GROUP BY t.trust_id RETURNING 1)`;
     const sql =
       `WITH cohort AS MATERIALIZED (${cohort.sql}), ` +
-      `persons AS MATERIALIZED (SELECT DISTINCT ON (person_id) person_id, sex, birth_year FROM cohort ORDER BY person_id, trust_id) ` +
+      `persons AS MATERIALIZED (SELECT DISTINCT ON (person_id) person_id, sex, birth_year FROM cohort ORDER BY person_id, trust_id)${members} ` +
       `SELECT ${cols.join(', ')}`;
     const [row] = await this.db.query<{
       total: number;
@@ -205,6 +217,14 @@ export class QueryRepository implements OnModuleDestroy {
     return this.db.query<{ id: string; sketch: Buffer }>(
       `SELECT id, sketch FROM query.release WHERE partner_id = $1::uuid AND person_count > 0 AND person_count BETWEEN $2::int AND $3::int`,
       [partnerId, personCount - threshold + 1, personCount + threshold - 1],
+    );
+  }
+
+  /** Persons each scoped trust contributed to a release (internal: metering's revenue split). */
+  async releaseContributions(releaseId: string): Promise<{ trustId: string; patients: number }[]> {
+    return this.db.query<{ trustId: string; patients: number }>(
+      `SELECT trust_id AS "trustId", cardinality(person_ids)::int AS patients FROM query.release_member WHERE release_id = $1::uuid ORDER BY trust_id`,
+      [releaseId],
     );
   }
 

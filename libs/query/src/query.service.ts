@@ -106,6 +106,15 @@ export class QueryService {
     return { ...r.audit, total: r.total, breakdowns: r.breakdowns, ...(r.statistic ? { statistic: r.statistic } : {}) };
   }
 
+  /**
+   * True persons each scoped trust contributed to a release, for metering's revenue split.
+   * Internal: not disclosure-controlled, never to be returned to a partner.
+   */
+  async releaseContributions(releaseId: string): Promise<{ trustId: string; patients: number }[]> {
+    if (!UUID.test(releaseId)) throw bad('the release id is invalid');
+    return this.repo.releaseContributions(releaseId);
+  }
+
   async setPrivacyBudget(projectId: string, totalEpsilon: number): Promise<PrivacyBudgetView> {
     if (!UUID.test(projectId)) throw bad('the project id is invalid');
     if (!Number.isFinite(totalEpsilon) || totalEpsilon < 0 || totalEpsilon > 1000) throw bad('the budget must be between 0 and 1000');
@@ -219,7 +228,7 @@ export class QueryService {
         };
       }
 
-      const agg = await this.repo.aggregateCohort(scope, definition, plan);
+      const agg = await this.repo.aggregateCohort(scope, definition, plan, releaseId);
       const sketch = encodeSketch(agg.sketch);
       // The differencing defence; under a privacy budget the noise already bounds what any
       // combination of releases reveals, and a data-dependent refusal would leak outside it.

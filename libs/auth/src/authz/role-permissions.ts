@@ -52,6 +52,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'ingest.read',
     'imaging.quarantine.review',
     'airlock.review',
+    'compute.read',
     'ledger.read',
   ],
   'trust-uploader': ['account.manage', 'ingest.upload', 'ingest.read', 'optout.manage', 'imaging.upload'],

@@ -137,7 +137,7 @@ export class ComputeJobRunner implements OnModuleDestroy {
     };
     const decrypters = new Map<string, (b: Buffer) => Buffer>();
     for (const t of plan.trusts) decrypters.set(t.trustId, await this.keyRing.decrypter(t.trustId));
-    const snapshot = [];
+    const snapshot: { trustId: string; odsCode: string; patients: number; records: number; resourceTypes: readonly string[]; requireStudyConsent: boolean }[] = [];
     for (const t of plan.trusts) {
       const s = { projectId: job.project_id, trustId: t.trustId, requireStudyConsent: t.requireStudyConsent, asOf: plan.asOf };
       snapshot.push({

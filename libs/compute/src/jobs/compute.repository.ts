@@ -323,6 +323,15 @@ export class ComputeRepository {
     await this.db.query(`UPDATE compute.output SET object_key = NULL WHERE id = $1 AND status = 'withdrawn'`, [outputId]);
   }
 
+  /** Who submitted each job (reviewers must differ). */
+  async submitters(jobIds: readonly string[]): Promise<Map<string, string>> {
+    if (jobIds.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string; submitted_by: string }>(`SELECT id, submitted_by FROM compute.job WHERE id = ANY($1::uuid[])`, [
+      [...new Set(jobIds)],
+    ]);
+    return new Map(rows.map((r) => [r.id, r.submitted_by]));
+  }
+
   // ---------------------------------------------------------------- reviews and policy
 
   async reviews(outputIds: readonly string[]): Promise<ReviewRow[]> {

@@ -54,3 +54,18 @@ export class OptOut {
   @CreateDateColumn({ type: 'timestamptz' })
   since!: Date;
 }
+
+/**
+ * Every entry of every opt-out list version, kept for ever (append-only: a trigger refuses
+ * UPDATE and DELETE). `consent.opt_out` holds only the lists in force; this history lets the
+ * compliance report recompute who was opted out under the list version a result used.
+ */
+@Entity({ schema: 'consent', name: 'opt_out_entry' })
+export class OptOutEntry {
+  /** `consent.opt_out_list.id` of the version. */
+  @PrimaryColumn('uuid')
+  listId!: string;
+
+  @PrimaryColumn('bytea')
+  nhsBidx!: Buffer;
+}

@@ -99,17 +99,16 @@ export class S3ObjectStore implements ObjectStore {
   private async s3(): Promise<{ client: any; sdk: any }> {
     this.clientPromise ??= (async () => {
       const moduleName = '@aws-sdk/client-s3';
-       
+
       const sdk = await import(moduleName);
-       
+
       const client = new sdk.S3Client({ region: this.cfg.region, endpoint: this.cfg.endpoint, forcePathStyle: this.cfg.forcePathStyle });
-       
+
       return { client, sdk };
     })();
     return this.clientPromise;
   }
 
-   
   async put(key: string, body: Buffer | Readable): Promise<{ bytes: number }> {
     const { client, sdk } = await this.s3();
     const data = Buffer.isBuffer(body) ? body : await streamToBuffer(body);
@@ -153,7 +152,6 @@ export class S3ObjectStore implements ObjectStore {
     } while (token);
     return n;
   }
-   
 }
 
 async function streamToBuffer(s: Readable): Promise<Buffer> {
