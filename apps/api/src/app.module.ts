@@ -12,6 +12,8 @@ import { ConsoleModule } from './console/console.module.js';
 import { AccessApiModule } from './access/access-api.module.js';
 import { ConsentApiModule } from './consent/consent-api.module.js';
 import { IngestionApiModule } from './ingestion/ingestion-api.module.js';
+import { LedgerApiModule } from './ledger/ledger-api.module.js';
+import { ComplianceApiModule } from './compliance/compliance-api.module.js';
 import { ComputeApiModule } from './compute/compute-api.module.js';
 
 /** The HTTP API: composes the domain modules; holds no domain logic itself. */

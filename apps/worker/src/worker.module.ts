@@ -11,6 +11,16 @@ import { OBJECT_STORE } from '@harbour/storage';
 @Module({})
 export class WorkerModule {
   static forRoot(rt: Runtime): DynamicModule {
-    return { module: WorkerModule, imports: [PlatformModule.forRoot(rt), AuditModule, ConsentModule, AccessModule, IngestionModule, ComputeModule.register(OBJECT_STORE)] };
+    return {
+      module: WorkerModule,
+      imports: [
+        PlatformModule.forRoot(rt),
+        AuditModule,
+        ConsentModule,
+        AccessModule,
+        IngestionModule,
+        ComputeModule.register(OBJECT_STORE),
+      ],
+    };
   }
 }

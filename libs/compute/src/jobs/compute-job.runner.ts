@@ -122,7 +122,9 @@ export class ComputeJobRunner implements OnModuleDestroy {
       if (scope.partnerId !== job.partner_id) throw new DomainError('not_found', 'project');
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return (await this.end(job, { status: 'failed', failure: 'project_not_active', reason: 'the project is not active' }, [], undefined)) ? 'finished' : 'lost';
+      return (await this.end(job, { status: 'failed', failure: 'project_not_active', reason: 'the project is not active' }, [], undefined))
+        ? 'finished'
+        : 'lost';
     }
 
     const codes = await this.repo.trustCodes(scope.trustIds);
@@ -132,12 +134,24 @@ export class ComputeJobRunner implements OnModuleDestroy {
       trusts: scope.trustIds.map((trustId) => {
         const c = scope.conditions[trustId] ?? {};
         const types = c.resourceTypes ? scope.ehrResourceTypes.filter((t) => c.resourceTypes!.includes(t)) : [...scope.ehrResourceTypes];
-        return { trustId, odsCode: codes.get(trustId) ?? 'unknown', requireStudyConsent: c.requireStudyConsent === true, resourceTypes: types };
+        return {
+          trustId,
+          odsCode: codes.get(trustId) ?? 'unknown',
+          requireStudyConsent: c.requireStudyConsent === true,
+          resourceTypes: types,
+        };
       }),
     };
     const decrypters = new Map<string, (b: Buffer) => Buffer>();
     for (const t of plan.trusts) decrypters.set(t.trustId, await this.keyRing.decrypter(t.trustId));
-    const snapshot: { trustId: string; odsCode: string; patients: number; records: number; resourceTypes: readonly string[]; requireStudyConsent: boolean }[] = [];
+    const snapshot: {
+      trustId: string;
+      odsCode: string;
+      patients: number;
+      records: number;
+      resourceTypes: readonly string[];
+      requireStudyConsent: boolean;
+    }[] = [];
     for (const t of plan.trusts) {
       const s = { projectId: job.project_id, trustId: t.trustId, requireStudyConsent: t.requireStudyConsent, asOf: plan.asOf };
       snapshot.push({
@@ -278,7 +292,13 @@ export class ComputeJobRunner implements OnModuleDestroy {
    */
   private async end(
     job: JobRow,
-    e: { status: 'succeeded' | 'failed' | 'cancelled'; failure: string | null; reason: string | null; guestError?: unknown; provenance?: unknown },
+    e: {
+      status: 'succeeded' | 'failed' | 'cancelled';
+      failure: string | null;
+      reason: string | null;
+      guestError?: unknown;
+      provenance?: unknown;
+    },
     outputs: readonly NewOutput[],
     result: JobRunResult | undefined,
   ): Promise<boolean> {
@@ -287,7 +307,13 @@ export class ComputeJobRunner implements OnModuleDestroy {
       if (current?.status !== 'running' || current.lease_owner !== this.workerId) return false;
       assertTransition(JOB_TRANSITIONS, current.status, e.status);
       await this.repo.insertOutputs(outputs);
-      await this.repo.finish(job.id, { status: e.status, failure: e.failure, reason: e.reason, guestError: e.guestError, provenance: e.provenance });
+      await this.repo.finish(job.id, {
+        status: e.status,
+        failure: e.failure,
+        reason: e.reason,
+        guestError: e.guestError,
+        provenance: e.provenance,
+      });
       const entries: AuditInput[] = [
         {
           action: 'compute.job_finished',
@@ -368,7 +394,17 @@ export class ComputeJobRunner implements OnModuleDestroy {
       actor: SYSTEM_ACTOR,
       target: { type: 'compute_job', id: job.id },
       projectId: job.project_id,
-      payload: { jobId: job.id, status: 'failed', failure, attempt: job.attempts, outputs: 0, wallMs: 0, cpuMs: 0, recordsRead: 0, patientsRead: 0 },
+      payload: {
+        jobId: job.id,
+        status: 'failed',
+        failure,
+        attempt: job.attempts,
+        outputs: 0,
+        wallMs: 0,
+        cpuMs: 0,
+        recordsRead: 0,
+        patientsRead: 0,
+      },
     });
   }
 

@@ -4,7 +4,13 @@ import { Db } from '@harbour/persistence';
 import { DomainError, notFound } from '@harbour/errors';
 import { AuditLog, SYSTEM_ACTOR } from '@harbour/audit';
 import { actorOf, type Principal } from '@harbour/auth';
-import { AccessRepository, AccessService, ProjectLifecycleRegistry, type ProjectEnded, type ProjectLifecycleListener } from '@harbour/access';
+import {
+  AccessRepository,
+  AccessService,
+  ProjectLifecycleRegistry,
+  type ProjectEnded,
+  type ProjectLifecycleListener,
+} from '@harbour/access';
 import { QUEUES, JobQueue } from '@harbour/queue';
 import { MAX_CODE_BYTES, prepareJobCode } from '../job-code.js';
 import { isValidOutputName } from '../outputs.js';
@@ -115,7 +121,10 @@ export class ComputeJobService implements ProjectLifecycleListener, OnModuleInit
 
   async list(p: Principal, projectId: string): Promise<JobView[]> {
     const viewer = await this.viewer(p, projectId);
-    const jobs = await this.repo.jobsOfProject(projectId, { limit: LIST_LIMIT, ...(viewer.kind === 'guardian' ? { trustId: viewer.trustId } : {}) });
+    const jobs = await this.repo.jobsOfProject(projectId, {
+      limit: LIST_LIMIT,
+      ...(viewer.kind === 'guardian' ? { trustId: viewer.trustId } : {}),
+    });
     const outputs = await this.repo.outputsOfJobs(jobs.map((j) => j.id));
     const reviews = await this.repo.reviews(outputs.filter((o) => o.status === 'rejected').map((o) => o.id));
     return jobs.map((j) => jobView(j, outputs, reviews, { guardian: viewer.kind === 'guardian' }));
@@ -138,7 +147,13 @@ export class ComputeJobService implements ProjectLifecycleListener, OnModuleInit
       const job = await this.repo.lockJob(jobId);
       if (!job || job.project_id !== projectId) throw notFound('job');
       assertTransition(JOB_TRANSITIONS, job.status, 'cancelled');
-      await this.repo.finish(job.id, { status: 'cancelled', failure: 'cancelled', reason: 'cancelled by the partner', guestError: undefined, provenance: undefined });
+      await this.repo.finish(job.id, {
+        status: 'cancelled',
+        failure: 'cancelled',
+        reason: 'cancelled by the partner',
+        guestError: undefined,
+        provenance: undefined,
+      });
       await this.audit.append({
         action: 'compute.job_cancelled',
         actor: actorOf(p),
@@ -161,7 +176,13 @@ export class ComputeJobService implements ProjectLifecycleListener, OnModuleInit
     const jobs = await this.repo.lockActiveJobsOfProject(e.projectId, trustIds);
     for (const j of jobs) {
       assertTransition(JOB_TRANSITIONS, j.status, 'cancelled');
-      await this.repo.finish(j.id, { status: 'cancelled', failure: 'project_not_active', reason: `project ${e.reason}`, guestError: undefined, provenance: undefined });
+      await this.repo.finish(j.id, {
+        status: 'cancelled',
+        failure: 'project_not_active',
+        reason: `project ${e.reason}`,
+        guestError: undefined,
+        provenance: undefined,
+      });
     }
     const withdrawn = await this.repo.withdrawPending(e.projectId, trustIds);
     if (jobs.length === 0 && withdrawn.length === 0) return;
@@ -170,7 +191,13 @@ export class ComputeJobService implements ProjectLifecycleListener, OnModuleInit
       actor: SYSTEM_ACTOR,
       target: { type: 'project', id: e.projectId },
       projectId: e.projectId,
-      payload: { reason: e.reason, projectEnded: e.projectEnded, trustIds: [...e.trustIds], jobsCancelled: jobs.length, outputsWithdrawn: withdrawn.length },
+      payload: {
+        reason: e.reason,
+        projectEnded: e.projectEnded,
+        trustIds: [...e.trustIds],
+        jobsCancelled: jobs.length,
+        outputsWithdrawn: withdrawn.length,
+      },
     });
   }
 
@@ -197,13 +224,15 @@ export class ComputeJobService implements ProjectLifecycleListener, OnModuleInit
 function validateSubmission(input: SubmitJobInput): string[] {
   if (input.language !== 'js' && input.language !== 'ts') throw new DomainError('validation_failed', 'language must be js or ts');
   if (typeof input.code !== 'string' || input.code.trim() === '') throw new DomainError('validation_failed', 'code is required');
-  if (Buffer.byteLength(input.code, 'utf8') > MAX_CODE_BYTES) throw new DomainError('payload_too_large', `code is larger than ${MAX_CODE_BYTES} bytes`);
+  if (Buffer.byteLength(input.code, 'utf8') > MAX_CODE_BYTES)
+    throw new DomainError('payload_too_large', `code is larger than ${MAX_CODE_BYTES} bytes`);
   if (input.entry !== undefined && !ENTRY.test(input.entry)) throw new DomainError('validation_failed', 'entry must be an identifier');
   if (!Array.isArray(input.outputs) || input.outputs.length === 0 || input.outputs.length > MAX_OUTPUTS) {
     throw new DomainError('validation_failed', `declare 1 to ${MAX_OUTPUTS} outputs`);
   }
   for (const name of input.outputs) {
-    if (typeof name !== 'string' || !isValidOutputName(name)) throw new DomainError('validation_failed', 'an output name is not valid (letters, digits, . _ -)');
+    if (typeof name !== 'string' || !isValidOutputName(name))
+      throw new DomainError('validation_failed', 'an output name is not valid (letters, digits, . _ -)');
   }
   if (new Set(input.outputs).size !== input.outputs.length) throw new DomainError('validation_failed', 'output names must be unique');
   if (input.params !== undefined && Buffer.byteLength(JSON.stringify(input.params), 'utf8') > MAX_PARAMS_BYTES) {

@@ -209,7 +209,10 @@ export class ComputeRepository {
 
   /** Back to the queue (the caller holds the row lock). */
   async requeue(jobId: string): Promise<void> {
-    await this.db.query(`UPDATE compute.job SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, enqueued_at = now() WHERE id = $1`, [jobId]);
+    await this.db.query(
+      `UPDATE compute.job SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, enqueued_at = now() WHERE id = $1`,
+      [jobId],
+    );
   }
 
   /** Running jobs whose worker stopped renewing the lease, locked for the sweeper (others skip them). */
@@ -326,9 +329,10 @@ export class ComputeRepository {
   /** Who submitted each job (reviewers must differ). */
   async submitters(jobIds: readonly string[]): Promise<Map<string, string>> {
     if (jobIds.length === 0) return new Map();
-    const rows = await this.db.query<{ id: string; submitted_by: string }>(`SELECT id, submitted_by FROM compute.job WHERE id = ANY($1::uuid[])`, [
-      [...new Set(jobIds)],
-    ]);
+    const rows = await this.db.query<{ id: string; submitted_by: string }>(
+      `SELECT id, submitted_by FROM compute.job WHERE id = ANY($1::uuid[])`,
+      [[...new Set(jobIds)]],
+    );
     return new Map(rows.map((r) => [r.id, r.submitted_by]));
   }
 
@@ -336,7 +340,9 @@ export class ComputeRepository {
 
   async reviews(outputIds: readonly string[]): Promise<ReviewRow[]> {
     if (outputIds.length === 0) return [];
-    return this.db.query<ReviewRow>(`SELECT * FROM compute.output_review WHERE output_id = ANY($1::uuid[]) ORDER BY created_at, id`, [outputIds]);
+    return this.db.query<ReviewRow>(`SELECT * FROM compute.output_review WHERE output_id = ANY($1::uuid[]) ORDER BY created_at, id`, [
+      outputIds,
+    ]);
   }
 
   async insertReview(r: Omit<ReviewRow, 'created_at'>): Promise<ReviewRow> {
@@ -368,14 +374,19 @@ export class ComputeRepository {
 
   /** ODS codes of trusts (the cohort's `trustCode`). */
   async trustCodes(trustIds: readonly string[]): Promise<Map<string, string>> {
-    const rows = await this.db.query<{ id: string; ods_code: string }>(`SELECT id, ods_code FROM identity.trust WHERE id = ANY($1::uuid[])`, [trustIds]);
+    const rows = await this.db.query<{ id: string; ods_code: string }>(
+      `SELECT id, ods_code FROM identity.trust WHERE id = ANY($1::uuid[])`,
+      [trustIds],
+    );
     return new Map(rows.map((r) => [r.id, r.ods_code]));
   }
 
   /** Project titles for views. */
   async projectTitles(projectIds: readonly string[]): Promise<Map<string, string>> {
     if (projectIds.length === 0) return new Map();
-    const rows = await this.db.query<{ id: string; title: string }>(`SELECT id, title FROM access.request WHERE id = ANY($1::uuid[])`, [projectIds]);
+    const rows = await this.db.query<{ id: string; title: string }>(`SELECT id, title FROM access.request WHERE id = ANY($1::uuid[])`, [
+      projectIds,
+    ]);
     return new Map(rows.map((r) => [r.id, r.title]));
   }
 }

@@ -46,11 +46,17 @@ export interface AirlockOutputView extends JobOutputView {
   readonly projectId: string;
   readonly projectTitle: string | null;
   readonly mediaType: string;
-  readonly findings: readonly Finding[];
+  /** Automatic findings; `location` repeats `column` for the console. */
+  readonly findings: readonly (Finding & { readonly location?: string })[];
   readonly worstSeverity: string | null;
   readonly trustIds: readonly string[];
   /** Per contributing trust: approvals of these bytes so far and approvals required. */
-  readonly approvals: readonly { readonly trustId: string; readonly approvals: number; readonly required: number; readonly rejected: boolean }[];
+  readonly approvals: readonly {
+    readonly trustId: string;
+    readonly approvals: number;
+    readonly required: number;
+    readonly rejected: boolean;
+  }[];
   readonly reviews: readonly {
     readonly reviewerId: string;
     readonly trustId: string;
@@ -62,7 +68,9 @@ export interface AirlockOutputView extends JobOutputView {
 }
 
 export function outputView(o: OutputRow, reviews: readonly ReviewRow[] = []): JobOutputView {
-  const rejections = reviews.filter((r) => r.output_id === o.id && r.decision === 'reject').map((r) => ({ trustId: r.trust_id, reason: r.reason }));
+  const rejections = reviews
+    .filter((r) => r.output_id === o.id && r.decision === 'reject')
+    .map((r) => ({ trustId: r.trust_id, reason: r.reason }));
   return {
     id: o.id,
     name: o.name,
@@ -77,7 +85,12 @@ export function outputView(o: OutputRow, reviews: readonly ReviewRow[] = []): Jo
   };
 }
 
-export function jobView(j: JobRow | JobSummaryRow, outputs: readonly OutputRow[], reviews: readonly ReviewRow[], opts: { guardian: boolean; code?: boolean }): JobView {
+export function jobView(
+  j: JobRow | JobSummaryRow,
+  outputs: readonly OutputRow[],
+  reviews: readonly ReviewRow[],
+  opts: { guardian: boolean; code?: boolean },
+): JobView {
   return {
     id: j.id,
     projectId: j.project_id,

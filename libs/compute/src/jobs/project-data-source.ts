@@ -71,7 +71,13 @@ export class ProjectJobDataSource implements JobDataSource {
         for (const r of rows) {
           const nhs = this.decrypt(t.trustId, r.identity_enc).nhsNumber;
           if (!nhs) continue; // cannot be pseudonymised: never shown
-          page.push({ pseudonym: this.keys.pseudonym(nhs), sex: r.sex, birthYear: r.birth_year, district: r.district, trustCode: t.odsCode });
+          page.push({
+            pseudonym: this.keys.pseudonym(nhs),
+            sex: r.sex,
+            birthYear: r.birth_year,
+            district: r.district,
+            trustCode: t.odsCode,
+          });
         }
         if (page.length > 0) {
           this.trustsRead.add(t.trustId);
@@ -101,7 +107,12 @@ export class ProjectJobDataSource implements JobDataSource {
           const payload = this.decrypt(t.trustId, r.content_enc);
           if (r.person_id !== null && !payload.nhsNumber) continue; // a patient's record without its key: withheld
           const result = deidentifyStoredResource(
-            { resourceType, ...(payload.resource.id ? { id: payload.resource.id } : {}), ...(payload.nhsNumber ? { nhsNumber: payload.nhsNumber } : {}), resource: payload.resource },
+            {
+              resourceType,
+              ...(payload.resource.id ? { id: payload.resource.id } : {}),
+              ...(payload.nhsNumber ? { nhsNumber: payload.nhsNumber } : {}),
+              resource: payload.resource,
+            },
             this.keys,
           );
           if (!result.ok) {
