@@ -164,6 +164,16 @@ describe('governed access: apply, decide, query, opt out, revoke', () => {
     assert.equal(res.json.total.value, 90);
   });
 
+  test('lineage: the guardian sees which earlier releases included an opted-out patient', async () => {
+    const res = await call('guardianA', 'POST', `/trusts/${w.trustA}/lineage`, { nhsNumber: nhsA[0] });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.known, true);
+    // The first aggregate (before the opt-out) counted the patient; the second did not.
+    assert.equal(res.json.queryReleases.length, 1);
+    assert.equal(res.json.queryReleases[0].projectId, projectId);
+    assert.equal((await call('guardianB', 'POST', `/trusts/${w.trustA}/lineage`, { nhsNumber: nhsA[0] })).status, 404);
+  });
+
   test('revocation blocks the very next call, and the partner sees why', async () => {
     const r = await call('guardianA', 'POST', `/projects/${projectId}/revoke`, { reason: 'Terms breached' });
     assert.equal(r.status, 200, JSON.stringify(r.json));

@@ -106,6 +106,7 @@ export interface AuditPayloads {
   'ingestion.batch_opened': { kind: 'fhir' | 'csv' };
   'ingestion.batch_submitted': { files: number };
   'ingestion.batch_completed': { seen: number; accepted: number; unchanged: number; rejected: number };
+  'consent.lineage_viewed': { releases: number; jobs: number; imagingProjects: number };
   'optout.list_uploaded': { kind: 'ndop' | 'type1'; version: number; entries: number; invalidLines: number; removedFromResearch: number };
   // revenue-share ledger over HTTP and compliance reports (apps/api/src/ledger, libs/compliance)
   'ledger.agreement_set': {

@@ -5,6 +5,7 @@ export * from './person.repository.js';
 export * from './opt-out.repository.js';
 export * from './study-consent.repository.js';
 export * from './opt-out.service.js';
+export * from './lineage.service.js';
 export * from './consent.module.js';
 import { Person } from './entities/person.entity.js';
 import { OptOut, OptOutEntry, OptOutList } from './entities/opt-out.entity.js';

@@ -117,6 +117,14 @@ const rows: RouteRowSet = {
     },
     {
       method: 'POST',
+      route: '/trusts/:trustId/lineage',
+      path: (ctx) => `/trusts/${ctx.trustA}/lineage`,
+      body: () => ({ nhsNumber: '9434765919' }),
+      // Only the trust's own guardians; uploaders hold optout.manage but may not look back.
+      expect: { guardianA: 200, ...allow(404, 'guardianB', 'uploaderA', 'trustClientA') },
+    },
+    {
+      method: 'POST',
       route: '/trusts/:trustId/ingestion/batches',
       path: (ctx) => `/trusts/${ctx.trustA}/ingestion/batches`,
       body: () => ({ kind: 'fhir' }),
