@@ -34,6 +34,8 @@ export class ApiModule {
         ConsentApiModule,
         IngestionApiModule,
         ComputeApiModule,
+        LedgerApiModule,
+        ComplianceApiModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -9,6 +9,8 @@ import { registerKeys } from './commands/keys.command.js';
 import { registerUsers } from './commands/users.command.js';
 import { registerIngest } from './commands/ingest.command.js';
 import { registerDeid } from './commands/deid.command.js';
+import { registerLedger } from './commands/ledger.command.js';
+import { registerCompliance } from './commands/compliance.command.js';
 
 /** `harbour`: the operator command. Each sub-command lives in ./commands. */
 const program = new Command('harbour')
@@ -24,6 +26,8 @@ registerKeys(program);
 registerUsers(program);
 registerIngest(program);
 registerDeid(program);
+registerLedger(program);
+registerCompliance(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -119,7 +119,8 @@ export interface AuditPayloads {
   };
   /** A project's fixed fee for a period was metered (the billable event references this entry). */
   'ledger.period_fee_charged': { periodId: string; amountPence: number; outcome: 'recorded' | 'duplicate' };
-  'ledger.period_closed': { periodId: string; accounts: number; debitPence: number; creditPence: number; periodFees: number };
+  /** Appended before the close in its transaction (lock order: chain head, then period); totals are in the ledger. */
+  'ledger.period_closed': { periodId: string; periodFees: number };
   'ledger.statement_issued': { party: 'partner' | 'trust'; periodId: string; format: 'json' | 'csv' | 'pdf' | 'jws' };
   'ledger.reconciled': { periodId: string; ok: boolean; differences: number };
   'compliance.report_generated': {

@@ -326,7 +326,14 @@ export class ComplianceReportService {
       }
       return { r, atTime: atTime.map((l) => listKey(l.trust_id, l.kind, l.version)), entry, recorded, unknown };
     });
-    const counts = new Map((await this.repo.optOutCounts(releases.map((r) => r.id), used)).map((c) => [c.release_id, c]));
+    const counts = new Map(
+      (
+        await this.repo.optOutCounts(
+          releases.map((r) => r.id),
+          used,
+        )
+      ).map((c) => [c.release_id, c]),
+    );
     const checks: ReleaseOptOutCheck[] = plan.map(({ r, atTime, entry, recorded, unknown }) => {
       const c = counts.get(r.id);
       const membersRecorded = (c?.member_rows ?? 0) > 0;
@@ -387,7 +394,9 @@ export class ComplianceReportService {
         statements: written.map((w) => ({
           party: w.party,
           totals: w.totals,
-          files: [w.files.csv, w.files.events, w.files.pdf, ...(w.files.jws ? [w.files.jws] : [])].map((f) => `statements/${period.id}/${f}`),
+          files: [w.files.csv, w.files.events, w.files.pdf, ...(w.files.jws ? [w.files.jws] : [])].map(
+            (f) => `statements/${period.id}/${f}`,
+          ),
         })),
         reconciliation,
       });

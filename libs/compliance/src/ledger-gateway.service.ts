@@ -31,7 +31,10 @@ export type StatementFormat = 'json' | 'csv' | 'pdf' | 'jws';
 
 /** A statement as a file or a JSON body. */
 export type StatementDocument =
-  | { readonly format: 'json'; readonly body: { readonly statement: Statement; readonly events: { readonly rows: number; readonly sha256: string } } }
+  | {
+      readonly format: 'json';
+      readonly body: { readonly statement: Statement; readonly events: { readonly rows: number; readonly sha256: string } };
+    }
   | { readonly format: 'csv' | 'pdf' | 'jws'; readonly contentType: string; readonly filename: string; readonly data: Buffer };
 
 /** One row of the statements list (the console's revenue page): a party's totals in a period. */
@@ -176,9 +179,15 @@ export class LedgerGatewayService {
   }
 
   /** One statement as JSON, CSV, PDF or a JWS signed by the station key. The issue is audited. */
-  async statement(p: Principal, q: { party: 'partner' | 'trust'; id: string; period: string; format: StatementFormat }): Promise<StatementDocument> {
+  async statement(
+    p: Principal,
+    q: { party: 'partner' | 'trust'; id: string; period: string; format: StatementFormat },
+  ): Promise<StatementDocument> {
     const party: StatementParty = q.party === 'partner' ? { kind: 'partner', partnerId: q.id } : { kind: 'trust', trustId: q.id };
-    const visible = q.party === 'partner' ? AccessPolicy.canSeePartner(p, q.id) : AccessPolicy.canSeeTrust(p, q.id) && (AccessPolicy.isStationWide(p) || p.roles.includes('guardian'));
+    const visible =
+      q.party === 'partner'
+        ? AccessPolicy.canSeePartner(p, q.id)
+        : AccessPolicy.canSeeTrust(p, q.id) && (AccessPolicy.isStationWide(p) || p.roles.includes('guardian'));
     if (!visible) throw notFound('statement');
     const periodId = this.period(q.period);
     const base = `${q.party}-${q.id}-${periodId}`;
@@ -190,7 +199,12 @@ export class LedgerGatewayService {
         break;
       }
       case 'csv':
-        doc = { format: 'csv', contentType: 'text/csv; charset=utf-8', filename: `${base}.csv`, data: Buffer.from(renderStatementCsv(await this.statements.getStatement(party, periodId))) };
+        doc = {
+          format: 'csv',
+          contentType: 'text/csv; charset=utf-8',
+          filename: `${base}.csv`,
+          data: Buffer.from(renderStatementCsv(await this.statements.getStatement(party, periodId))),
+        };
         break;
       case 'pdf': {
         const { statement, events } = await this.unsigned(party, periodId);
@@ -240,14 +254,16 @@ export class LedgerGatewayService {
       });
       periodFees++;
     }
+    // Audit first, then close, in one transaction: the same lock order as every metered action
+    // (audit chain head, then the period's advisory lock), so a close and a posting never deadlock.
     return this.db.run(async () => {
-      const closed = await this.periods.closePeriod(periodId, { closedBy: p.id });
       await this.audit.append({
         action: 'ledger.period_closed',
         actor: actorOf(p),
         target: { type: 'ledger_period', id: periodId },
-        payload: { periodId, accounts: closed.accounts, debitPence: closed.debitPence, creditPence: closed.creditPence, periodFees },
+        payload: { periodId, periodFees },
       });
+      const closed = await this.periods.closePeriod(periodId, { closedBy: p.id });
       return { ...closed, periodFees };
     });
   }
@@ -274,7 +290,9 @@ export class LedgerGatewayService {
     try {
       return assertPeriodId(s);
     } catch {
-      throw new DomainError('validation_failed', 'period must be YYYY-MM', { fields: [{ field: 'period', messages: ['must be YYYY-MM'] }] });
+      throw new DomainError('validation_failed', 'period must be YYYY-MM', {
+        fields: [{ field: 'period', messages: ['must be YYYY-MM'] }],
+      });
     }
   }
 }

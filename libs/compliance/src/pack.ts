@@ -46,13 +46,7 @@ export function buildManifest(files: ReadonlyMap<string, Buffer>, meta: { from: 
 }
 
 export type PackFailureKind =
-  | 'format'
-  | 'manifest_signature'
-  | 'missing_file'
-  | 'altered_file'
-  | 'extra_file'
-  | 'statement_signature'
-  | 'audit_trail';
+  'format' | 'manifest_signature' | 'missing_file' | 'altered_file' | 'extra_file' | 'statement_signature' | 'audit_trail';
 
 export interface PackVerification {
   readonly ok: boolean;
@@ -105,7 +99,8 @@ export async function verifyCompliancePack(
   const manifestBytes = files.get(PACK_FILES.manifest);
   const jws = files.get(PACK_FILES.signature)?.toString('utf8').trim();
   const jwksBytes = files.get(EXPORT_FILES.jwks);
-  if (!manifestBytes || !jws || !jwksBytes) return fail('format', null, 'not a compliance pack: manifest.json, manifest.jws or jwks.json is missing');
+  if (!manifestBytes || !jws || !jwksBytes)
+    return fail('format', null, 'not a compliance pack: manifest.json, manifest.jws or jwks.json is missing');
   let jwks: JSONWebKeySet;
   let manifest: PackManifest;
   try {
@@ -135,7 +130,8 @@ export async function verifyCompliancePack(
     listed.add(f.path);
     const data = files.get(f.path);
     if (!data) return fail('missing_file', f.path, `${f.path} is listed in the manifest but missing`);
-    if (data.length !== f.bytes || sha256Hex(data) !== f.sha256) return fail('altered_file', f.path, `${f.path} was altered: its SHA-256 differs from the manifest`);
+    if (data.length !== f.bytes || sha256Hex(data) !== f.sha256)
+      return fail('altered_file', f.path, `${f.path} was altered: its SHA-256 differs from the manifest`);
     filesChecked++;
   }
   for (const path of files.keys()) {
@@ -166,7 +162,13 @@ export async function verifyCompliancePack(
   } catch (err) {
     return fail('format', EXPORT_FILES.entries, err instanceof Error ? err.message : String(err));
   }
-  if (!audit.ok) return fail('audit_trail', EXPORT_FILES.entries, `audit trail: ${audit.failure?.kind} at entry ${audit.failure?.seq}: ${audit.failure?.message}`, audit);
+  if (!audit.ok)
+    return fail(
+      'audit_trail',
+      EXPORT_FILES.entries,
+      `audit trail: ${audit.failure?.kind} at entry ${audit.failure?.seq}: ${audit.failure?.message}`,
+      audit,
+    );
   return { ok: true, kid, filesChecked, statementsChecked, audit, failure: null };
 }
 

@@ -184,7 +184,14 @@ export function renderReportTables(r: ComplianceReport): Map<string, Buffer> {
     REPORT_FILES.privacy,
     csv(
       ['project_id', 'epsilon_total', 'epsilon_spent', 'epsilon_remaining', 'epsilon_charged_in_period', 'charges_in_period'],
-      r.privacyBudgets.map((b) => [b.projectId, b.epsilonTotal, b.epsilonSpent, b.epsilonRemaining, b.epsilonChargedInPeriod, b.chargesInPeriod]),
+      r.privacyBudgets.map((b) => [
+        b.projectId,
+        b.epsilonTotal,
+        b.epsilonSpent,
+        b.epsilonRemaining,
+        b.epsilonChargedInPeriod,
+        b.chargesInPeriod,
+      ]),
     ),
   );
   out.set(
@@ -198,7 +205,18 @@ export function renderReportTables(r: ComplianceReport): Map<string, Buffer> {
   out.set(
     REPORT_FILES.revenue,
     csv(
-      ['period', 'period_status', 'party_kind', 'party_id', 'party_name', 'currency', 'events', 'gross_pence', 'amount_pence', 'reconciled'],
+      [
+        'period',
+        'period_status',
+        'party_kind',
+        'party_id',
+        'party_name',
+        'currency',
+        'events',
+        'gross_pence',
+        'amount_pence',
+        'reconciled',
+      ],
       r.revenue.flatMap((p) =>
         p.statements.flatMap((s) =>
           s.totals.map((t): Cell[] => [
@@ -252,7 +270,9 @@ export function renderReportPdf(r: ComplianceReport): Buffer {
     p(`Purpose: ${x.purpose}`);
     p(`Legal basis: Art. 6 ${x.legalBasis.article6}, Art. 9 ${x.legalBasis.article9}; commercial use: ${x.commercialUse ? 'yes' : 'no'}`);
     p(`Recipient: ${x.recipients.partnerName ?? x.recipients.partnerId} (${x.recipients.members.length} member(s))`);
-    p(`Data classes: ${x.dataClasses.ehrResourceTypes.join(', ') || '-'}; imaging: ${x.dataClasses.imagingModalities.join(', ') || 'none'}`);
+    p(
+      `Data classes: ${x.dataClasses.ehrResourceTypes.join(', ') || '-'}; imaging: ${x.dataClasses.imagingModalities.join(', ') || 'none'}`,
+    );
     p(`Trusts: ${x.trusts.map((t) => `${t.name ?? t.trustId} ${t.status}`).join('; ')}`);
     for (const a of x.approvals) p(`  ${a.decision} by guardian ${a.guardianId} for ${a.trustId} at ${a.at}`);
     p(`Retention: ${x.retention}`);
@@ -260,17 +280,23 @@ export function renderReportPdf(r: ComplianceReport): Buffer {
   });
 
   h('2. Data access and releases');
-  capped(r.dataAccess, REPORT_FILES.access, (e) => m(`${e.seq} ${e.at} ${e.action} ${e.outcome} ${e.actorType}:${e.actorId ?? '-'} project ${e.projectId ?? '-'}`));
+  capped(r.dataAccess, REPORT_FILES.access, (e) =>
+    m(`${e.seq} ${e.at} ${e.action} ${e.outcome} ${e.actorType}:${e.actorId ?? '-'} project ${e.projectId ?? '-'}`),
+  );
 
   h('3. Governance decisions');
   capped(r.governance.guardianDecisions, REPORT_FILES.governance, (d) =>
     m(`${d.at} ${d.decision} trust ${d.trustId} project ${d.projectId} guardian ${d.guardianId}`),
   );
-  capped(r.governance.auditEvents, REPORT_FILES.governance, (e) => m(`${e.seq} ${e.at} ${e.action} ${e.actorRole ?? '-'} ${e.target ?? ''}`));
+  capped(r.governance.auditEvents, REPORT_FILES.governance, (e) =>
+    m(`${e.seq} ${e.at} ${e.action} ${e.actorRole ?? '-'} ${e.target ?? ''}`),
+  );
 
   h('4. Opt-out compliance (recomputed)');
   const o = r.optOutCompliance;
-  p(`${o.ok ? 'PASS' : 'FAIL'}: ${o.releasesChecked} results checked, ${o.violations} counted an opted-out person, ${o.unverifiable} could not be checked.`);
+  p(
+    `${o.ok ? 'PASS' : 'FAIL'}: ${o.releasesChecked} results checked, ${o.violations} counted an opted-out person, ${o.unverifiable} could not be checked.`,
+  );
   p(o.method);
   capped(
     o.releases.filter((c) => c.status !== 'ok'),
@@ -289,7 +315,9 @@ export function renderReportPdf(r: ComplianceReport): Buffer {
 
   h('6. Privacy budget use');
   capped(r.privacyBudgets, REPORT_FILES.privacy, (b) =>
-    m(`${b.projectId} total ${b.epsilonTotal} spent ${b.epsilonSpent} in period ${b.epsilonChargedInPeriod} (${b.chargesInPeriod} charges)`),
+    m(
+      `${b.projectId} total ${b.epsilonTotal} spent ${b.epsilonSpent} in period ${b.epsilonChargedInPeriod} (${b.chargesInPeriod} charges)`,
+    ),
   );
 
   h('7. Disclosure control actions');
@@ -304,9 +332,16 @@ export function renderReportPdf(r: ComplianceReport): Buffer {
   h('9. Revenue statements and reconciliation');
   if (r.revenue.length === 0) p('No ledger period overlaps the report.');
   for (const per of r.revenue) {
-    L.push({ text: `Period ${per.periodId} (${per.status}): reconciliation ${per.reconciliation.ok ? 'clean' : 'DIFFERENCES FOUND'}`, font: 'bold', gapBefore: 4 });
+    L.push({
+      text: `Period ${per.periodId} (${per.status}): reconciliation ${per.reconciliation.ok ? 'clean' : 'DIFFERENCES FOUND'}`,
+      font: 'bold',
+      gapBefore: 4,
+    });
     for (const st of per.statements)
-      for (const t of st.totals) m(`${st.party.kind.padEnd(8)} ${(st.party.name ?? st.party.id).slice(0, 40).padEnd(40)} ${t.currency} ${formatPence(t.amountPence).padStart(14)}`);
+      for (const t of st.totals)
+        m(
+          `${st.party.kind.padEnd(8)} ${(st.party.name ?? st.party.id).slice(0, 40).padEnd(40)} ${t.currency} ${formatPence(t.amountPence).padStart(14)}`,
+        );
   }
   return renderTextPdf(L, { title: `Harbour compliance report ${r.from} to ${r.to}`, footer: 'Harbour compliance report' });
 }

@@ -15,12 +15,18 @@ export class LedgerController {
   @Put('projects/:id/agreement')
   @RequirePermission('ledger.manage')
   @ApiOperation({ summary: "Set a project's commercial agreement (fees in pence, trusts' share); each call is a new version" })
-  async setAgreement(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() b: AgreementDto): Promise<CommercialAgreement> {
+  async setAgreement(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() b: AgreementDto,
+  ): Promise<CommercialAgreement> {
     return this.ledger.setAgreement(p, id, {
       fees: { ...b.fees },
       trustShareBps: b.trustShareBps,
       ...(b.splitMethod ? { splitMethod: b.splitMethod } : {}),
-      ...(b.trusts ? { trusts: b.trusts.map((t) => ({ trustId: t.trustId, ...(t.weight !== undefined ? { weight: t.weight } : {}) })) } : {}),
+      ...(b.trusts
+        ? { trusts: b.trusts.map((t) => ({ trustId: t.trustId, ...(t.weight !== undefined ? { weight: t.weight } : {}) })) }
+        : {}),
       ...(b.currency ? { currency: b.currency } : {}),
       ...(b.effectiveFrom ? { effectiveFrom: new Date(b.effectiveFrom) } : {}),
     });
@@ -55,7 +61,11 @@ export class LedgerController {
     const party = q.party ?? (q.trustId ? 'trust' : q.partnerId ? 'partner' : undefined);
     const id = q.id ?? q.trustId ?? q.partnerId;
     if (!party || !id || !q.period) {
-      return this.ledger.listStatements(p, { ...(party ? { party } : {}), ...(id ? { id } : {}), ...(q.period ? { period: q.period } : {}) });
+      return this.ledger.listStatements(p, {
+        ...(party ? { party } : {}),
+        ...(id ? { id } : {}),
+        ...(q.period ? { period: q.period } : {}),
+      });
     }
     const doc = await this.ledger.statement(p, { party, id, period: q.period, format: q.format ?? 'json' });
     if (doc.format === 'json') return doc.body;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readAuditExport, verifyAuditTrail, writeAuditExport, SYSTEM_ACTOR, ExportFormatError } from '@harbour/audit';
 import { createIdentityServices } from '@harbour/auth';
+import { isCompliancePackDir, readPackDir, verifyCompliancePack } from '@harbour/compliance';
 import { withRuntime } from './support.js';
 
 function isoDate(name: string) {
@@ -41,9 +42,25 @@ export function registerAudit(program: Command): void {
 
   audit
     .command('verify')
-    .description('verify an export offline: every hash link and checkpoint signature; exit 1 naming the first bad entry')
-    .argument('<dir>', 'folder written by `harbour audit export`')
+    .description(
+      'verify an export (or a compliance pack) offline: every hash link and checkpoint signature, and for a pack its signed manifest and every file; exit 1 naming the first problem',
+    )
+    .argument('<dir>', 'folder written by `harbour audit export` or `harbour compliance report`')
     .action(async (dir: string) => {
+      if (isCompliancePackDir(dir)) {
+        const v = await verifyCompliancePack(readPackDir(dir));
+        if (v.ok) {
+          const a = v.audit;
+          const range = a?.firstSeq != null ? ` (seq ${a.firstSeq} to ${a.lastSeq})` : '';
+          process.stdout.write(
+            `OK: compliance pack signed by key ${v.kid}: ${v.filesChecked} files and ${v.statementsChecked} signed statements match the manifest; ` +
+              `${a?.entriesChecked ?? 0} audit entries${range} and ${a?.checkpointsChecked ?? 0} signed checkpoints verified\n`,
+          );
+          return;
+        }
+        process.stdout.write(`FAILED: ${v.failure!.kind}${v.failure!.path ? ` (${v.failure!.path})` : ''}: ${v.failure!.message}\n`);
+        process.exit(1);
+      }
       let input: ReturnType<typeof readAuditExport>;
       try {
         input = readAuditExport(dir);

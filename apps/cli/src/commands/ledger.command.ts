@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { CompactSign, importPKCS8 } from 'jose';
 import { bootRuntime, type Runtime } from '@harbour/runtime';
 import { assertPeriodId, createLedger, formatPence, type ReconciliationReport, type StatementSigner } from '@harbour/ledger';
+import { createIdentityServices } from '@harbour/auth';
+import { stationStatementSigner } from '@harbour/compliance';
 
 const period = (v: string): string => {
   try {
@@ -23,8 +25,8 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
 }
 
 /**
- * A signer from an ES256 private key file (PKCS#8 PEM). Stands in until the station signing-key
- * service is available to the CLI; the JWS is the same either way (compact, ES256, kid header).
+ * A signer from an ES256 private key file (PKCS#8 PEM), for statements signed outside the station
+ * key store; the JWS has the same shape either way (compact, ES256, kid header).
  */
 async function fileSigner(path: string, kid: string | undefined): Promise<StatementSigner> {
   const key = await importPKCS8(readFileSync(path, 'utf8'), 'ES256');
@@ -86,19 +88,21 @@ export function registerLedger(program: Command): void {
     .description('write partner and trust statements of a period: CSV lines, CSV events, PDF and (with a key) signed JSON')
     .requiredOption('--period <YYYY-MM>', 'accounting period', period)
     .requiredOption('--out <dir>', 'output folder')
-    .option('--signing-key <file>', 'ES256 private key (PKCS#8 PEM) to sign the JSON statements with')
-    .option('--kid <id>', 'key id to put in the JWS header')
+    .option('--signing-key <file>', 'ES256 private key (PKCS#8 PEM) to sign with instead of the station key')
+    .option('--kid <id>', 'key id to put in the JWS header (with --signing-key)')
     .action(async (o: { period: string; out: string; signingKey?: string; kid?: string }) => {
-      const signer = o.signingKey ? await fileSigner(resolve(o.signingKey), o.kid) : undefined;
+      const fromFile = o.signingKey ? await fileSigner(resolve(o.signingKey), o.kid) : undefined;
       const started = Date.now();
-      const written = await withRuntime((rt) =>
-        createLedger(rt.db).statements.writePeriodStatements(o.period, resolve(o.out), signer ? { signer } : {}),
-      );
+      const written = await withRuntime((rt) => {
+        // Default: the station key store (the key of tokens and audit checkpoints; public in /.well-known/jwks.json).
+        const signer =
+          fromFile ?? stationStatementSigner(createIdentityServices({ db: rt.db, config: rt.config, keys: rt.keys }).signingKeys);
+        return createLedger(rt.db).statements.writePeriodStatements(o.period, resolve(o.out), { signer });
+      });
       for (const w of written) {
         const totals = w.totals.map((t) => `${t.currency} ${formatPence(t.amountPence)}`).join(', ') || 'nothing';
         process.stdout.write(`${w.party.kind} ${w.party.name ?? w.party.id}: ${totals} (${w.events.rows} event lines) → ${w.files.pdf}\n`);
       }
-      if (!signer) process.stderr.write('note: no --signing-key given, so no signed JSON (.jws) statements were written\n');
       process.stdout.write(`${written.length} statements written to ${resolve(o.out)} in ${Date.now() - started} ms\n`);
     });
 }

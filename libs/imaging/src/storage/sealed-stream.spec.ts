@@ -19,7 +19,8 @@ test('seal then open gives the plaintext back, for sizes around the chunk bounda
   for (const size of [0, 1, 1023, 1024, 1025, 5000]) {
     const plain = randomBytes(size);
     const sealed = await pipeAll([plain.subarray(0, size >> 1), plain.subarray(size >> 1)], sealStream(enc, 1024));
-    assert.ok(!sealed.includes(plain.subarray(0, Math.min(size, 16))) || size === 0);
+    // Only a long enough prefix can be searched for: a 1-byte plaintext turns up in random ciphertext by chance.
+    if (size >= 16) assert.ok(!sealed.includes(plain.subarray(0, 16)));
     assert.ok((await pipeAll(sealed, openStream(dec))).equals(plain), `size ${size}`);
   }
 });
