@@ -8,7 +8,12 @@
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFhirNdjsonExtract } from '@harbour/synthetic';
+import { IngestionRunner } from '@harbour/ingestion';
+import { ComputeJobRunner } from '@harbour/compute';
 import type { Page } from 'playwright-core';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createWorld, http, newClientKeys, TEST_PASSWORD, type World } from '../support/identity.js';
@@ -21,6 +26,35 @@ let api: TestApi;
 let world: World;
 let routes: Set<string>;
 let browser: Browser | undefined;
+
+/**
+ * A pending airlock output for guardian A: trust A's synthetic patients are ingested, partner A
+ * submits a job to the project approved earlier in this file, and the job runs in-process (as a
+ * worker would), leaving its outputs in the airlock.
+ */
+async function produceAirlockOutput(): Promise<void> {
+  const projects = await http<{ request: { id: string; status: string } }[]>(api, 'GET', '/projects', { token: world.tokens.partnerA });
+  const active = (projects.body ?? []).find((p) => p.request.status === 'active');
+  if (!active) return;
+  const dir = await mkdtemp(join(tmpdir(), 'console-airlock-'));
+  await writeFhirNdjsonExtract(dir, 31, 30);
+  const runner = new IngestionRunner(api.rt);
+  await runner.run(await runner.createBatch(world.trustA, 'fhir', dir, null), dir);
+  const job = await http<{ id: string }>(api, 'POST', `/projects/${active.request.id}/jobs`, {
+    token: world.tokens.partnerA,
+    body: {
+      language: 'js',
+      outputs: ['patients_by_sex'],
+      code: `export async function main(h) {
+  const bySex = {};
+  for await (const p of h.cohort()) bySex[p.sex] = (bySex[p.sex] ?? 0) + 1;
+  h.output.table('patients_by_sex', ['sex', 'patients'], Object.entries(bySex).map(([k, v]) => [k, v]));
+}`,
+    },
+  });
+  assert.equal(job.status, 201, JSON.stringify(job.body));
+  await api.app.get(ComputeJobRunner).process(job.body.id);
+}
 
 before(async () => {
   assert.ok(await ensureConsoleBuilt(), 'the console builds (npm run build:console)');
@@ -232,6 +266,7 @@ describe('console: guardian', { skip: noBrowser }, () => {
       )
     )
       return;
+    await produceAirlockOutput();
     const pending = await http<unknown>(api, 'GET', '/airlock/outputs?status=pending', { token: world.tokens.guardianA });
     const items = Array.isArray(pending.body)
       ? (pending.body as { id: string }[])
