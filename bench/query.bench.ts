@@ -21,6 +21,12 @@ import { Db, ensureDatabase, startEmbeddedPostgres } from '@harbour/persistence'
 import { createHarbourDataSource, runMigrations } from '@harbour/schema';
 import { createScratchDatabase, freePort, testServer, TEST_ADMIN_URL_ENV } from '@harbour/testing';
 import { QueryService, type QueryScope } from '@harbour/query';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '@harbour/config';
+import { bootRuntime } from '@harbour/runtime';
+import { createApiApp } from '../apps/api/src/bootstrap.js';
+import type { TestApi } from '../test/support/api.js';
+import { http, services, SYSTEM, TEST_PASSWORD, tokenFor } from '../test/support/identity.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -32,6 +38,92 @@ const EVENTS = PATIENTS * 10;
 const RUNS = Number(arg('--runs') ?? 25);
 const KEEP = args.includes('--keep');
 const EXPLAIN = args.includes('--explain');
+const HTTP = !args.includes('--no-http');
+// The rate limit allows 20 similar queries per partner per hour; stay under it.
+const RUNS_HTTP = Math.min(RUNS, 15);
+
+/**
+ * Boot the real API on the bench database, make the five research trusts real trusts with a
+ * guardian each, have a partner apply and every guardian approve over HTTP, then time the query.
+ */
+async function httpLatencies(url: string, runs: number): Promise<{ times: number[]; total: number | null }> {
+  const config = loadConfig({
+    DATABASE_URL: url,
+    HARBOUR_MASTER_KEY: Buffer.alloc(32, 8).toString('base64'),
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HARBOUR_DATA_DIR: resolve('.bench-data', 'query-http'),
+  });
+  const rt = await bootRuntime({ config, role: 'bench', queue: false });
+  const app = await createApiApp(rt);
+  await app.listen(0, '127.0.0.1');
+  const api = { rt, app, baseUrl: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` } as unknown as TestApi;
+  try {
+    const svc = services(api);
+    const tag = randomUUID().slice(0, 6);
+    for (const [i, id] of TRUSTS.entries()) {
+      await rt.db.query(`INSERT INTO identity.trust (id, ods_code, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [
+        id,
+        `QB${i}`,
+        `Bench trust ${i}`,
+      ]);
+    }
+    const partner = await svc.organisations.createPartner(SYSTEM, { name: `Bench partner ${tag}` });
+    await svc.userAdmin.create(SYSTEM, {
+      username: `bench-partner-${tag}`,
+      password: TEST_PASSWORD,
+      roles: [{ role: 'partner', partnerId: partner.id }],
+    });
+    const partnerToken = await tokenFor(api, `bench-partner-${tag}`);
+    const created = await http<{ request: { id: string } }>(api, 'POST', '/access-requests', {
+      token: partnerToken,
+      body: {
+        title: 'Benchmark study',
+        purpose: 'Measure feasibility query latency end to end',
+        laySummary: 'A benchmark of the query path over synthetic data',
+        legalBasisArt6: '6(1)(e)',
+        legalBasisArt9: '9(2)(j)',
+        commercialUse: false,
+        duoCodes: ['DUO:0000007'],
+        trustIds: TRUSTS,
+        requestedData: { ehrResourceTypes: ['Patient', 'Condition', 'Procedure'], imagingModalities: [] },
+        deidentification: { ehrProfile: 'harbour-ehr-deid-1.0.0', dicomOptions: [] },
+        requestedDurationDays: 30,
+      },
+    });
+    const projectId = created.body.request.id;
+    await http(api, 'POST', `/access-requests/${projectId}/submit`, { token: partnerToken });
+    for (const [i, trustId] of TRUSTS.entries()) {
+      const username = `bench-guardian-${i}-${tag}`;
+      await svc.userAdmin.create(SYSTEM, { username, password: TEST_PASSWORD, roles: [{ role: 'guardian', trustId }] });
+      const d = await http(api, 'POST', `/access-requests/${projectId}/decisions`, {
+        token: await tokenFor(api, username),
+        body: { decision: 'approve', reason: 'benchmark', endDate: new Date(Date.now() + 7 * 86_400_000).toISOString() },
+      });
+      if (d.status !== 201) throw new Error(`approval failed: ${d.status}`);
+    }
+    const call = async (): Promise<number | null> => {
+      const res = await http<{ total: { value: number | null } }>(api, 'POST', `/projects/${projectId}/queries/aggregate`, {
+        token: partnerToken,
+        body: { cohort: COHORT, breakdowns: ['trust'] },
+      });
+      if (res.status !== 200) throw new Error(`query failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.total.value;
+    };
+    await call();
+    const times: number[] = [];
+    let total: number | null = null;
+    for (let i = 0; i < runs - 1; i++) {
+      const s = performance.now();
+      total = await call();
+      times.push(performance.now() - s);
+    }
+    return { times, total };
+  } finally {
+    await app.close();
+    await rt.close();
+  }
+}
 if (!Number.isInteger(PATIENTS) || PATIENTS < 1000) throw new Error('--patients must be an integer ≥ 1000');
 
 const SCT = 'http://snomed.info/sct';
@@ -227,6 +319,18 @@ try {
   log(
     `ratio service/raw (median): ${(med.service / med.sql).toFixed(2)} (target < 1.5; median service < 1000 ms: ${med.service < 1000 ? 'yes' : 'NO'})`,
   );
+  if (HTTP) {
+    // The same query through the HTTP API: bearer token, permission guard, project scope
+    // (re-read per call), consent filter, SDC, release record and audit entry in one transaction.
+    const viaHttp = await httpLatencies(url, RUNS_HTTP);
+    const h = { median: pct(viaHttp.times, 50), p95: pct(viaHttp.times, 95) };
+    log(
+      `| HTTP API POST /projects/:id/queries/aggregate (auth, scope, consent, SDC, audit) | ${h.median.toFixed(1)} | ${h.p95.toFixed(1)} |`,
+    );
+    log(
+      `ratio HTTP/raw (median): ${(h.median / med.sql).toFixed(2)} (target < 1.5; median < 1000 ms: ${h.median < 1000 ? 'yes' : 'NO'}); HTTP total ${viaHttp.total}`,
+    );
+  }
   cohort = { service: 0, sql: 0 };
   if (EXPLAIN) {
     const explain = async (label: string, sql: string, params: readonly unknown[]): Promise<void> => {

@@ -9,6 +9,7 @@ import { Imaging1795433387907 } from './1795433387907-imaging.js';
 import { AccessAndUploads1795434066884 } from './1795434066884-access-and-uploads.js';
 import { Compute1795434890297 } from './1795434890297-compute.js';
 import { ComplianceHistory1795434980024 } from './1795434980024-compliance-history.js';
+import { ComputeJobMembers1795436461750 } from './1795436461750-compute-job-members.js';
 
 /** Every migration, in order. The generator appends new ones here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AccessAndUploads1795434066884,
   Compute1795434890297,
   ComplianceHistory1795434980024,
+  ComputeJobMembers1795436461750,
 ];

@@ -40,7 +40,7 @@ describe('platform endpoints over real HTTP', () => {
     assert.equal(res.headers.get('x-correlation-id'), 'test-corr-0001');
     const body = (await res.json()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(body).sort(), ['code', 'correlationId', 'message']);
-    assert.equal(body['code'], 'not_found');
+    assert.equal(body['code'], 'route_not_found');
     assert.equal(body['correlationId'], 'test-corr-0001');
   });
 

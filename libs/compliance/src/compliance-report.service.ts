@@ -334,7 +334,7 @@ export class ComplianceReportService {
         )
       ).map((c) => [c.release_id, c]),
     );
-    const checks: ReleaseOptOutCheck[] = plan.map(({ r, atTime, entry, recorded, unknown }) => {
+    const queryChecks: ReleaseOptOutCheck[] = plan.map(({ r, atTime, entry, recorded, unknown }) => {
       const c = counts.get(r.id);
       const membersRecorded = (c?.member_rows ?? 0) > 0;
       const optedOutAtTime = c?.opted_out_at_time ?? 0;
@@ -361,6 +361,7 @@ export class ComplianceReportService {
         note: notes.length ? notes.join('; ') : null,
       };
     });
+    const checks = [...queryChecks, ...(await this.computeOptOutChecks(from, to, entries, lists, byKey))];
     const violations = checks.filter((c) => c.status === 'violation').length;
     const unverifiable = checks.filter((c) => c.status === 'unverifiable').length;
     return {
@@ -371,9 +372,79 @@ export class ComplianceReportService {
       method:
         'Each released result records, in the statement that computed it, the persons it counted. Each is matched by NHS-number ' +
         'blind index against the immutable entries of every opt-out list version in force at the result time, and of the versions ' +
-        'named in its query.executed audit entry. A count above zero under either is a violation.',
+        'named in its query.executed audit entry. A count above zero under either is a violation. Each released compute output ' +
+        '(kind compute_output) is checked the same way with the persons its job was served, recorded per trust at the end of the ' +
+        'run, against the list versions in force when the run started and those its provenance names.',
       releases: checks,
     };
+  }
+
+  /**
+   * The opt-out check of compute outputs released in the period: the persons the output's job was
+   * served (`compute.job_member`, recorded with the run's end) against the list versions in force
+   * when the run started and the versions the run's provenance recorded. An output whose job has
+   * no member record (run before that recording existed) is `unverifiable`.
+   */
+  private async computeOptOutChecks(
+    from: Date,
+    to: Date,
+    entries: readonly AuditRecord[],
+    lists: Awaited<ReturnType<ComplianceRepository['optOutLists']>>,
+    byKey: ReadonlyMap<string, string>,
+  ): Promise<ReleaseOptOutCheck[]> {
+    const outputs = await this.repo.computeReleasesIn(from, to);
+    if (outputs.length === 0) return [];
+    const entryOf = new Map<string, AuditRecord>();
+    for (const e of entries) if (e.action === 'airlock.output_released' && e.target) entryOf.set(e.target.id, e);
+    const used: { releaseId: string; listId: string; basis: 'time' | 'recorded' }[] = [];
+    const plan = outputs.map((o) => {
+      const atTime = listsInForceAt(lists, o.run_started_at ?? o.released_at);
+      for (const l of atTime) used.push({ releaseId: o.id, listId: l.id, basis: 'time' });
+      const recorded = recordedListVersions({ consentListVersions: o.consent_list_versions });
+      const unknown: string[] = [];
+      for (const k of recorded ?? []) {
+        const id = byKey.get(k);
+        if (id) used.push({ releaseId: o.id, listId: id, basis: 'recorded' });
+        else unknown.push(k);
+      }
+      return { o, atTime: atTime.map((l) => listKey(l.trust_id, l.kind, l.version)), recorded, unknown };
+    });
+    const counts = new Map(
+      (
+        await this.repo.optOutCounts(
+          outputs.map((o) => o.id),
+          used,
+          'compute',
+        )
+      ).map((c) => [c.release_id, c]),
+    );
+    return plan.map(({ o, atTime, recorded, unknown }): ReleaseOptOutCheck => {
+      const c = counts.get(o.id);
+      const membersRecorded = (c?.member_rows ?? 0) > 0;
+      const optedOutAtTime = c?.opted_out_at_time ?? 0;
+      const optedOutRecorded = c?.opted_out_recorded ?? 0;
+      const entry = entryOf.get(o.id);
+      const notes: string[] = [`job ${o.job_id}`];
+      if (!membersRecorded) notes.push('no member record (run made before member recording)');
+      if (!o.run_started_at) notes.push('run start unknown: lists in force at release used');
+      if (!entry) notes.push('no airlock.output_released entry in the period');
+      if (unknown.length) notes.push(`unknown list versions ${unknown.join(';')}`);
+      return {
+        releaseId: o.id,
+        at: o.released_at.toISOString(),
+        kind: 'compute_output',
+        projectId: o.project_id,
+        partnerId: o.partner_id,
+        auditSeq: entry?.seq ?? null,
+        listVersionsAtTime: atTime,
+        listVersionsRecorded: recorded,
+        personsCounted: c?.members ?? 0,
+        optedOutAtTime,
+        optedOutRecorded,
+        status: !membersRecorded ? 'unverifiable' : optedOutAtTime > 0 || optedOutRecorded > 0 ? 'violation' : 'ok',
+        note: notes.join('; '),
+      };
+    });
   }
 
   /** Statements (signed with the station key) and reconciliation of every ledger period overlapping [from, to). */

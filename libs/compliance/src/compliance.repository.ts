@@ -54,6 +54,20 @@ export interface ReleaseRow {
   created_at: Date;
 }
 
+/** A compute output released in the period, with what its job's run recorded (internal compute tables, read-only). */
+export interface ComputeReleaseRow {
+  /** The output id. */
+  id: string;
+  job_id: string;
+  project_id: string;
+  partner_id: string;
+  released_at: Date;
+  /** When the run that produced the output started (`compute.job.started_at`: its transaction time). */
+  run_started_at: Date | null;
+  /** The opt-out list versions the run's provenance recorded at its start (`{ "trustId:kind": version }`). */
+  consent_list_versions: unknown;
+}
+
 export interface OptOutListRow {
   id: string;
   trust_id: string;
@@ -156,6 +170,17 @@ export class ComplianceRepository {
     );
   }
 
+  /** Compute outputs released in [from, to) (an output's release is final), oldest first. */
+  async computeReleasesIn(from: Date, to: Date): Promise<ComputeReleaseRow[]> {
+    return this.db.query<ComputeReleaseRow>(
+      `SELECT o.id, o.job_id, o.project_id, o.partner_id, o.decided_at AS released_at, j.started_at AS run_started_at,
+              j.provenance->'data'->'consentListVersions' AS consent_list_versions
+         FROM compute.output o JOIN compute.job j ON j.id = o.job_id
+        WHERE o.status = 'released' AND o.decided_at >= $1 AND o.decided_at < $2 ORDER BY o.decided_at, o.id`,
+      [from, to],
+    );
+  }
+
   async optOutLists(): Promise<OptOutListRow[]> {
     return this.db.query<OptOutListRow>(
       `SELECT id, trust_id, kind, version, created_at FROM consent.opt_out_list ORDER BY trust_id, kind, version`,
@@ -163,26 +188,33 @@ export class ComplianceRepository {
   }
 
   /**
-   * For each release: the persons it counted (from `query.release_member`) and how many of them
-   * were on the opt-out list versions given for it, per basis (`time`: the versions in force when
-   * the release was made; `recorded`: the versions its audit entry names). A person matches a list
-   * version through the blind index of their NHS number, as the query's own filter does.
+   * For each release: the persons it counted and how many of them were on the opt-out list
+   * versions given for it, per basis (`time`: the versions in force when the release was made, or
+   * its run started; `recorded`: the versions its audit entry or provenance names). A person
+   * matches a list version through the blind index of their NHS number, as the filters do.
+   * `source`: `query` releases (members in `query.release_member`) or released `compute` outputs
+   * (the persons their job's run was served, `compute.job_member`; the ids are output ids).
    */
   async optOutCounts(
     releaseIds: readonly string[],
     used: readonly { releaseId: string; listId: string; basis: 'time' | 'recorded' }[],
+    source: 'query' | 'compute' = 'query',
   ): Promise<ReleaseOptOutCounts[]> {
     if (releaseIds.length === 0) return [];
+    const members =
+      source === 'query'
+        ? `SELECT m.release_id AS rid, m.person_ids FROM query.release_member m WHERE m.release_id = ANY($4::uuid[])`
+        : `SELECT o.id AS rid, m.person_ids FROM compute.output o JOIN compute.job_member m ON m.job_id = o.job_id WHERE o.id = ANY($4::uuid[])`;
     return this.db.query<ReleaseOptOutCounts>(
       `WITH used AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u(release_id, list_id, basis)),
-            mem AS (SELECT DISTINCT m.release_id, p.pid FROM query.release_member m CROSS JOIN LATERAL unnest(m.person_ids) AS p(pid)
-                     WHERE m.release_id = ANY($4::uuid[])),
+            member_rows AS (${members}),
+            mem AS (SELECT DISTINCT mr.rid AS release_id, p.pid FROM member_rows mr CROSS JOIN LATERAL unnest(mr.person_ids) AS p(pid)),
             hits AS (SELECT DISTINCT mem.release_id, mem.pid, u.basis FROM mem
                        JOIN consent.person cp ON cp.id = mem.pid
                        JOIN consent.opt_out_entry e ON e.nhs_bidx = cp.nhs_bidx
                        JOIN used u ON u.release_id = mem.release_id AND u.list_id = e.list_id)
        SELECT r.id AS release_id,
-              (SELECT count(*) FROM query.release_member m WHERE m.release_id = r.id)::int AS member_rows,
+              (SELECT count(*) FROM member_rows mr WHERE mr.rid = r.id)::int AS member_rows,
               (SELECT count(*) FROM mem WHERE mem.release_id = r.id)::int AS members,
               (SELECT count(DISTINCT pid) FROM hits WHERE hits.release_id = r.id AND hits.basis = 'time')::int AS opted_out_at_time,
               (SELECT count(DISTINCT pid) FROM hits WHERE hits.release_id = r.id AND hits.basis = 'recorded')::int AS opted_out_recorded

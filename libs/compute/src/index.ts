@@ -28,5 +28,6 @@ export * from './jobs/project-data-source.js';
 export * from './jobs/compute-job.service.js';
 export * from './jobs/compute-job.runner.js';
 export * from './jobs/compute-jobs.js';
+export * from './jobs/compute-metering.js';
 export * from './jobs/compute.module.js';
 export * from './airlock/airlock.service.js';

@@ -12,11 +12,7 @@ export interface LineageReport {
   known: boolean;
   /** Aggregate query releases whose counted cohort contained the person (exact: recorded at release). */
   queryReleases: { releaseId: string; projectId: string | null; partnerId: string; releasedAt: string }[];
-  /**
-   * Compute jobs that ran over a scope holding the person's records while the person was eligible;
-   * `possibly` because a job reads what its code asks for, and the station records scopes, not
-   * reads. Their outputs and whether they were released are listed.
-   */
+  /** Compute jobs that were served the person's data (recorded per run), with their outputs and release status. */
   computeJobs: { jobId: string; projectId: string; startedAt: string | null; outputs: { outputId: string; status: string }[] }[];
   /** Projects whose de-identified imaging included the person's instances. */
   imagingProjects: { projectId: string; instances: number }[];
@@ -60,10 +56,12 @@ export class LineageService {
             [personId, trustId],
           )
         ).map((r) => ({ releaseId: r.id, projectId: r.project_id, partnerId: r.partner_id, releasedAt: r.created_at.toISOString() }));
+        // Exact: the persons each run was served are recorded per trust when it finishes.
         const jobs = await this.db.query<{ id: string; project_id: string; started_at: Date | null }>(
           `SELECT j.id, j.project_id, j.started_at FROM compute.job j
-            WHERE $1 = ANY(j.scope_trust_ids) AND j.started_at IS NOT NULL ORDER BY j.started_at`,
-          [trustId],
+            WHERE EXISTS (SELECT 1 FROM compute.job_member m WHERE m.job_id = j.id AND m.trust_id = $2 AND $1 = ANY(m.person_ids))
+            ORDER BY j.started_at`,
+          [personId, trustId],
         );
         const outputs = jobs.length
           ? await this.db.query<{ id: string; job_id: string; status: string }>(

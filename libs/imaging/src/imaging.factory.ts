@@ -3,6 +3,7 @@ import type { Db } from '@harbour/persistence';
 import type { ObjectStore } from '@harbour/storage';
 import { AuditLog, AuditRepository } from '@harbour/audit';
 import { AccessRepository, AccessService, ProjectLifecycleRegistry } from '@harbour/access';
+import { createLedger } from '@harbour/ledger';
 import { PersonRepository } from '@harbour/consent';
 import { BatchRepository } from '@harbour/ingestion';
 import { TrustKeyRing, VaultRepository } from '@harbour/vault';
@@ -22,6 +23,7 @@ export function createImagingServices(rt: { db: Db; keys: KeyMaterial; config: H
   const repo = new ImagingRepository(db);
   const imagingStore = new ImagingStore(store, keyRing);
   const access = new AccessService(db, new AccessRepository(db), audit, new ProjectLifecycleRegistry());
+  const ledger = createLedger(db);
   return {
     ingest: new ImagingIngestService(
       db,
@@ -34,7 +36,18 @@ export function createImagingServices(rt: { db: Db; keys: KeyMaterial; config: H
       imagingStore,
       audit,
     ),
-    retrieval: new ImagingRetrievalService(config, keys, db, access, repo, imagingStore, keyRing, audit),
+    retrieval: new ImagingRetrievalService(
+      config,
+      keys,
+      db,
+      access,
+      repo,
+      imagingStore,
+      keyRing,
+      audit,
+      ledger.agreements,
+      ledger.metering,
+    ),
   };
 }
 export type ImagingServices = ReturnType<typeof createImagingServices>;

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AccessModule } from '@harbour/access';
+import { LedgerModule } from '@harbour/ledger';
 import { PersonRepository } from '@harbour/consent';
 import { BatchRepository } from '@harbour/ingestion';
 import { TrustKeyRing, VaultRepository } from '@harbour/vault';
@@ -17,14 +18,14 @@ const SERVICES = [ImagingIngestService, StowService, ImagingRetrievalService, Qu
  * The imaging context for Nest. `register(OBJECT_STORE)` binds the runtime's object store (the
  * lib does not import the runtime, which would be an import cycle through the schema).
  * Needs PlatformModule (Db, config, keys) and AuditModule; brings AccessModule for scopes and the
- * project lifecycle registry.
+ * project lifecycle registry, and LedgerModule (retrievals are metered).
  */
 @Module({})
 export class ImagingModule {
   static register(objectStoreToken: symbol): DynamicModule {
     return {
       module: ImagingModule,
-      imports: [AccessModule],
+      imports: [AccessModule, LedgerModule],
       providers: [
         { provide: IMAGING_OBJECT_STORE, useExisting: objectStoreToken },
         ImagingRepository,

@@ -10,6 +10,7 @@ import { ComputeRepository, type OutputRow, type ReviewRow } from '../jobs/compu
 import { assertTransition, OUTPUT_STATUSES, OUTPUT_TRANSITIONS, type OutputStatus } from '../jobs/job-workflow.js';
 import { outputView, type AirlockOutputView } from '../jobs/job-views.js';
 import { COMPUTE_OBJECT_STORE } from '../jobs/compute-tokens.js';
+import { ComputeMetering } from '../jobs/compute-metering.js';
 
 export interface ReviewInput {
   readonly decision: 'approve' | 'reject';
@@ -37,7 +38,7 @@ const EXTENSION: Readonly<Record<string, string>> = { table: '.csv', json: '.jso
  * the bytes: only approvals of the output's exact bytes count, and bytes are re-hashed every time
  * they are served. Outputs the automatic checks block can only be rejected. The partner gets
  * released outputs only; everything else answers 404. Every view, review, release and download
- * is audited.
+ * is audited; a release is billed (`output.released`) in the transaction that records it.
  */
 @Injectable()
 export class AirlockService {
@@ -46,6 +47,7 @@ export class AirlockService {
     @Inject(ComputeRepository) private readonly repo: ComputeRepository,
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(COMPUTE_OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(ComputeMetering) private readonly metering: ComputeMetering,
   ) {}
 
   /**
@@ -184,7 +186,12 @@ export class AirlockService {
           payload: { jobId: o.job_id, sha256: o.sha256, trustIds: [...o.trust_ids] },
         });
       }
-      for (const e of entries) await this.audit.append(e);
+      let releasedSeq = 0;
+      for (const e of entries) {
+        const appended = await this.audit.append(e);
+        if (e.action === 'airlock.output_released') releasedSeq = appended.seq;
+      }
+      if (outcome === 'released') await this.meterRelease(o, releasedSeq);
       const updated = (await this.repo.output(o.id))!;
       const titles = await this.repo.projectTitles([o.project_id]);
       return airlockView(updated, all, required, titles.get(o.project_id) ?? null);
@@ -207,6 +214,24 @@ export class AirlockService {
         trustId,
         payload: { reviewersRequired },
       });
+    });
+  }
+
+  /**
+   * Bill a released output once (key `output.released:<outputId>`). Each contributing trust's
+   * share follows the persons the output's job was served from that trust (`compute.job_member`);
+   * a job that read nobody splits it equally, as the agreement says for events without patients.
+   */
+  private async meterRelease(o: OutputRow, auditSeq: number): Promise<void> {
+    const served = new Map((await this.repo.jobContributions(o.job_id)).map((c) => [c.trustId, c.patients]));
+    await this.metering.meter({
+      idempotencyKey: `output.released:${o.id}`,
+      projectId: o.project_id,
+      kind: 'output.released',
+      quantity: 1,
+      occurredAt: new Date(),
+      auditSeq,
+      contributions: o.trust_ids.map((trustId) => ({ trustId, patients: served.get(trustId) ?? 0 })),
     });
   }
 

@@ -22,6 +22,13 @@ import { ProjectJobDataSource, type RunDataPlan } from './project-data-source.js
 import { assertTransition, JOB_TRANSITIONS } from './job-workflow.js';
 import { ComputeJobService } from './compute-job.service.js';
 import { COMPUTE_OBJECT_STORE, COMPUTE_OPTIONS, DEFAULT_COMPUTE_OPTIONS, type ComputeOptions } from './compute-tokens.js';
+import { ComputeMetering, computeMinutes } from './compute-metering.js';
+
+/** Who a run was served (per trust of its plan) and what each trust contributed to it, for the end of the run. */
+interface RunMembers {
+  readonly members: readonly { trustId: string; personIds: readonly string[] }[];
+  readonly contributions: readonly { trustId: string; patients: number }[];
+}
 
 /** Version of the rules deciding what a run may read and how its outputs are checked (bump on change). */
 export const COMPUTE_POLICY_VERSION = 'harbour-compute-policy-1';
@@ -66,6 +73,7 @@ export class ComputeJobRunner implements OnModuleDestroy {
     @Inject(OptOutRepository) private readonly optOuts: OptOutRepository,
     @Inject(COMPUTE_OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(ComputeJobService) private readonly jobs: ComputeJobService,
+    @Inject(ComputeMetering) private readonly metering: ComputeMetering,
     @Optional() @Inject(COMPUTE_OPTIONS) options?: Partial<ComputeOptions>,
   ) {
     this.options = { ...DEFAULT_COMPUTE_OPTIONS, ...options };
@@ -122,7 +130,13 @@ export class ComputeJobRunner implements OnModuleDestroy {
       if (scope.partnerId !== job.partner_id) throw new DomainError('not_found', 'project');
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return (await this.end(job, { status: 'failed', failure: 'project_not_active', reason: 'the project is not active' }, [], undefined))
+      return (await this.end(
+        job,
+        { status: 'failed', failure: 'project_not_active', reason: 'the project is not active' },
+        [],
+        undefined,
+        undefined,
+      ))
         ? 'finished'
         : 'lost';
     }
@@ -270,11 +284,20 @@ export class ComputeJobRunner implements OnModuleDestroy {
       }
     }
     const status = result.status === 'succeeded' ? 'succeeded' : result.status === 'cancelled' ? 'cancelled' : 'failed';
+    // Who the data source served, per trust: recorded with the run's end (opt-out compliance) and
+    // its contribution to the bill; a run that read nobody is shared by what it was allowed to read.
+    const members = source.servedPersons();
+    const served = members.map((m) => ({ trustId: m.trustId, patients: m.personIds.length }));
+    const runMembers: RunMembers = {
+      members,
+      contributions: served.some((c) => c.patients > 0) ? served : snapshot.map((x) => ({ trustId: x.trustId, patients: x.patients })),
+    };
     const ended = await this.end(
       job,
       { status, failure: result.failure ?? null, reason: result.reason ?? null, guestError: result.guestError, provenance },
       outputs,
       result,
+      runMembers,
     ).catch(async (err: unknown) => {
       await this.store.deletePrefix(prefix).catch(() => undefined);
       throw err;
@@ -288,7 +311,9 @@ export class ComputeJobRunner implements OnModuleDestroy {
 
   /**
    * The end of a run, in one transaction: only if the job is still this worker's running job.
-   * Outputs, findings, the job's end and the audit entries commit together or not at all.
+   * Outputs, findings, the persons the run was served, the job's end, the audit entries and the
+   * run's bill (`compute.minutes`, key `compute.minutes:<jobId>:<attempt>`, when the sandbox ran
+   * and the project has an agreement) commit together or not at all.
    */
   private async end(
     job: JobRow,
@@ -301,12 +326,14 @@ export class ComputeJobRunner implements OnModuleDestroy {
     },
     outputs: readonly NewOutput[],
     result: JobRunResult | undefined,
+    run: RunMembers | undefined,
   ): Promise<boolean> {
     return this.db.run(async () => {
       const current = await this.repo.lockJob(job.id);
       if (current?.status !== 'running' || current.lease_owner !== this.workerId) return false;
       assertTransition(JOB_TRANSITIONS, current.status, e.status);
       await this.repo.insertOutputs(outputs);
+      if (run) await this.repo.insertJobMembers(job.id, run.members);
       await this.repo.finish(job.id, {
         status: e.status,
         failure: e.failure,
@@ -354,7 +381,23 @@ export class ComputeJobRunner implements OnModuleDestroy {
           };
         }),
       ];
-      for (const entry of entries) await this.audit.append(entry);
+      let finishedSeq = 0;
+      for (const entry of entries) {
+        const appended = await this.audit.append(entry);
+        if (entry.action === 'compute.job_finished') finishedSeq = appended.seq;
+      }
+      // Bill the run only when the sandbox ran (a run refused at start, or lost with its worker, costs the partner nothing).
+      if (result && run) {
+        await this.metering.meter({
+          idempotencyKey: `compute.minutes:${job.id}:${current.attempts}`,
+          projectId: job.project_id,
+          kind: 'compute.minutes',
+          quantity: computeMinutes(Math.round(result.usage.wallMs)), // the wallMs of the finish entry
+          occurredAt: new Date(),
+          auditSeq: finishedSeq,
+          contributions: run.contributions,
+        });
+      }
       return true;
     });
   }

@@ -241,6 +241,27 @@ export class ComputeRepository {
     );
   }
 
+  // ---------------------------------------------------------------- members (who a run was served)
+
+  /** Record the persons a run served, one row per trust of its plan (the caller holds the job's row lock). */
+  async insertJobMembers(jobId: string, members: readonly { trustId: string; personIds: readonly string[] }[]): Promise<void> {
+    if (members.length === 0) return;
+    await this.db.query(
+      `INSERT INTO compute.job_member (job_id, trust_id, person_ids) ` +
+        `SELECT $1::uuid, m.trust_id, ARRAY(SELECT jsonb_array_elements_text(m.person_ids)::uuid) ` +
+        `FROM jsonb_to_recordset($2::jsonb) AS m(trust_id uuid, person_ids jsonb)`,
+      [jobId, JSON.stringify(members.map((m) => ({ trust_id: m.trustId, person_ids: m.personIds })))],
+    );
+  }
+
+  /** Persons each trust contributed to a job's run (metering), in trust order; empty before members were recorded. */
+  async jobContributions(jobId: string): Promise<{ trustId: string; patients: number }[]> {
+    return this.db.query<{ trustId: string; patients: number }>(
+      `SELECT trust_id AS "trustId", cardinality(person_ids)::int AS patients FROM compute.job_member WHERE job_id = $1 ORDER BY trust_id`,
+      [jobId],
+    );
+  }
+
   // ---------------------------------------------------------------- outputs
 
   async insertOutputs(rows: readonly NewOutput[]): Promise<void> {

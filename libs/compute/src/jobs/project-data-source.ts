@@ -40,6 +40,8 @@ export class ProjectJobDataSource implements JobDataSource {
   readonly trustsRead = new Set<string>();
   /** Records withheld because de-identification refused them. */
   withheld = 0;
+  /** Persons (`consent.person.id`) handed to the job, per trust: a cohort row or a record of their compartment. */
+  private readonly served = new Map<string, Set<string>>();
 
   constructor(
     private readonly repo: ProjectDataRepository,
@@ -47,6 +49,20 @@ export class ProjectJobDataSource implements JobDataSource {
     private readonly keys: ProjectKeys,
     private readonly decrypters: ReadonlyMap<string, (blob: Buffer) => Buffer>,
   ) {}
+
+  /**
+   * Who the job was served, one entry per trust of the plan in plan order (empty when it read
+   * nobody of that trust): what the run records as its members (`compute.job_member`).
+   */
+  servedPersons(): { trustId: string; personIds: string[] }[] {
+    return this.plan.trusts.map((t) => ({ trustId: t.trustId, personIds: [...(this.served.get(t.trustId) ?? [])].sort() }));
+  }
+
+  private serve(trustId: string, personId: string): void {
+    let set = this.served.get(trustId);
+    if (!set) this.served.set(trustId, (set = new Set()));
+    set.add(personId);
+  }
 
   private scopeOf(t: RunDataPlan['trusts'][number]): TrustReadScope {
     return { projectId: this.plan.projectId, trustId: t.trustId, requireStudyConsent: t.requireStudyConsent, asOf: this.plan.asOf };
@@ -71,6 +87,7 @@ export class ProjectJobDataSource implements JobDataSource {
         for (const r of rows) {
           const nhs = this.decrypt(t.trustId, r.identity_enc).nhsNumber;
           if (!nhs) continue; // cannot be pseudonymised: never shown
+          this.serve(t.trustId, r.person_id);
           page.push({
             pseudonym: this.keys.pseudonym(nhs),
             sex: r.sex,
@@ -119,6 +136,7 @@ export class ProjectJobDataSource implements JobDataSource {
             this.withheld++;
             continue;
           }
+          if (r.person_id !== null) this.serve(t.trustId, r.person_id);
           page.push(result.resource as FhirResourceRecord);
         }
         if (page.length > 0) {

@@ -9,10 +9,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import dcmjs from 'dcmjs';
 import { HARBOUR_CONFIG, KEY_MATERIAL, type HarbourConfig, type KeyMaterial } from '@harbour/config';
 import { Db } from '@harbour/persistence';
-import { notFound } from '@harbour/errors';
+import { DomainError, notFound } from '@harbour/errors';
 import { AuditLog } from '@harbour/audit';
 import { actorOf, type Principal } from '@harbour/auth';
 import { AccessService, type ProjectScope } from '@harbour/access';
+import { AgreementService, MeteringService } from '@harbour/ledger';
 import {
   deidentifyDicomBuffer,
   deidentifyDicomFile,
@@ -67,7 +68,8 @@ interface ProjectContext {
  * only instances of trusts whose approval is in force, of approved modalities, available (never
  * quarantined or held), of patients not opted out at this moment; identifiers in responses are
  * the project's: de-identified UIDs, the pseudonym as Patient ID and Name, shifted dates.
- * Every search and retrieval is audited.
+ * Every search and retrieval is audited; each retrieval is billed per contributing trust
+ * (`imaging.study_retrieved`) in the transaction of its audit entry.
  */
 @Injectable()
 export class ImagingRetrievalService {
@@ -80,6 +82,8 @@ export class ImagingRetrievalService {
     @Inject(ImagingStore) private readonly store: ImagingStore,
     @Inject(TrustKeyRing) private readonly keyRing: TrustKeyRing,
     @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(AgreementService) private readonly agreements: AgreementService,
+    @Inject(MeteringService) private readonly metering: MeteringService,
   ) {}
 
   /** QIDO-RS search at study, series or instance level (PS3.18 §10.6.1), within a study/series when given. */
@@ -268,7 +272,7 @@ export class ImagingRetrievalService {
     await this.db.run(async () => {
       for (const trustId of new Set(rows.map((r) => r.trust_id))) {
         const mine = served.filter((s) => s.row.trust_id === trustId).map((s) => s.row);
-        await this.audit.append({
+        const entry = await this.audit.append({
           action: 'imaging.study_retrieved',
           actor: actorOf(p),
           target: { type: 'imaging_study', id: target.studyUid },
@@ -284,9 +288,35 @@ export class ImagingRetrievalService {
             withheld: withheld.get(trustId) ?? 0,
           },
         });
+        if (mine.length > 0) await this.meter(ctx.scope.projectId, trustId, mine, entry.seq);
       }
     });
     return served;
+  }
+
+  /**
+   * Bill one trust's part of a retrieval once (key `imaging.study_retrieved:<audit seq>`: every
+   * WADO-RS call that disclosed instances is a billable retrieval), one unit per study disclosed,
+   * the trust contributing the patients of those studies. Not billable without an agreement in
+   * effect (as `ProjectQueryService` does for queries).
+   */
+  private async meter(projectId: string, trustId: string, rows: readonly RetrievalRow[], auditSeq: number): Promise<void> {
+    const occurredAt = new Date();
+    try {
+      await this.agreements.getAgreement(projectId, occurredAt);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'not_found') return; // no agreement: not billable
+      throw err;
+    }
+    await this.metering.recordBillableEvent({
+      idempotencyKey: `imaging.study_retrieved:${auditSeq}`,
+      projectId,
+      kind: 'imaging.study_retrieved',
+      quantity: new Set(rows.map((r) => r.deid_study_uid)).size,
+      occurredAt,
+      auditSeq,
+      contributions: [{ trustId, patients: new Set(rows.map((r) => r.pseudonym)).size }],
+    });
   }
 
   /**

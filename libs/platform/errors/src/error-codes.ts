@@ -22,6 +22,8 @@ export const ERROR_HTTP_STATUS = {
   forbidden: 403,
   // 404/409/410: resource state
   not_found: 404,
+  /** No such route (as opposed to a resource the caller may not see, which is `not_found`). */
+  route_not_found: 404,
   conflict: 409,
   invalid_transition: 409,
   already_exists: 409,

@@ -16,7 +16,7 @@ function fromHttpException(err: HttpException): { status: number; code: ErrorCod
   const status = err.getStatus();
   const code: ErrorCode =
     status === 404
-      ? 'not_found'
+      ? 'route_not_found' // services throw DomainError('not_found'); a Nest 404 is the router's
       : status === 413
         ? 'payload_too_large'
         : status === 415
@@ -30,8 +30,19 @@ function fromHttpException(err: HttpException): { status: number; code: ErrorCod
                 : status >= 500
                   ? 'internal_error'
                   : 'invalid_request';
-  // Nest's own messages (route not found, body parse) carry no request data; keep them short.
-  const message = status >= 500 ? 'internal error' : err.message;
+  // Nest's own messages can echo the request ("Cannot GET /path?query"), and a query string may
+  // carry identifiers: answer with a fixed text per status instead.
+  const fixed: Record<number, string> = {
+    400: 'bad request',
+    401: 'authentication required',
+    403: 'not permitted',
+    404: 'no such resource or route',
+    405: 'method not allowed',
+    413: 'request body too large',
+    415: 'unsupported media type',
+    429: 'too many requests',
+  };
+  const message = status >= 500 ? 'internal error' : (fixed[status] ?? 'request refused');
   return { status, code, message };
 }
 
@@ -55,7 +66,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       status = httpStatusOf(exception.code);
       // A 5xx is our fault: its message may name internals, so the caller gets the generic one.
       body = { code: exception.code, message: status >= 500 ? 'internal error' : exception.message, correlationId };
-      if (status >= 500) this.logger.error({ msg: 'server error', correlationId, code: exception.code, error: exception.message });
+      if (status >= 500)
+        this.logger.error({
+          msg: 'server error',
+          correlationId,
+          code: exception.code,
+          at: exception.stack?.split('\n').slice(1, 8).join('\n'),
+        });
       if (exception.details?.fields) body.fields = exception.details.fields;
     } else if (exception instanceof HttpException) {
       const mapped = fromHttpException(exception);
@@ -72,7 +89,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       status = 500;
       body = { code: 'internal_error', message: 'internal error', correlationId };
       const err = exception instanceof Error ? exception : new Error('non-error thrown');
-      this.logger.error({ msg: 'unhandled error', correlationId, error: err.name, stack: err.stack });
+      // Only the error's type and where it was thrown: driver messages can quote input values
+      // (e.g. a value that failed a type cast), which may be identifying.
+      this.logger.error({ msg: 'unhandled error', correlationId, error: err.name, at: err.stack?.split('\n').slice(1, 8).join('\n') });
     }
     if (res.headersSent) return;
     res.status(status).json(body);
