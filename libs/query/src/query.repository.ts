@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
 import { Db } from '@harbour/persistence';
@@ -111,8 +112,31 @@ export class QueryRepository implements OnModuleDestroy {
    * `query.release_member` (internal: compliance re-checks opt-outs, metering reads contributions).
    */
   async aggregateCohort(scope: QueryScope, def: CohortDefinition, plan: AggregatePlan, releaseId?: string): Promise<CohortAggregates> {
+    return this.db.run(() => this.aggregateInTransaction(scope, def, plan, releaseId));
+  }
+
+  private async aggregateInTransaction(
+    scope: QueryScope,
+    def: CohortDefinition,
+    plan: AggregatePlan,
+    releaseId?: string,
+  ): Promise<CohortAggregates> {
+    // The cohort is materialised first into a temporary table of this transaction: CREATE TABLE AS
+    // may use a parallel plan, whereas a statement with a data-modifying CTE (the member record)
+    // never does. Counts and members then read the very same rows.
+    const cohortParams = new SqlParams();
+    const compiled = compileCohort(def, scope, cohortParams);
+    const tmp = `harbour_cohort_${randomBytes(8).toString('hex')}`;
+    await this.db.query(`CREATE TEMP TABLE ${tmp} ON COMMIT DROP AS ${compiled.sql}`, cohortParams.values);
     const params = new SqlParams();
-    const cohort = compileCohort(def, scope, params);
+    // Bound on first use: PostgreSQL refuses parameters a statement never references.
+    let trustsRef: string | undefined;
+    const cohort = {
+      get trusts(): string {
+        return (trustsRef ??= params.bind([...scope.trustIds], 'uuid[]'));
+      },
+      indexYear: compiled.indexYear,
+    };
     const cols = ['(SELECT count(*) FROM persons)::int AS total'];
     const pairs = (inner: string): string => `(SELECT COALESCE(json_agg(json_build_array(x.k, x.n)), '[]'::json) FROM (${inner}) x)`;
     if (plan.byTrust) cols.push(`${pairs('SELECT trust_id::text AS k, count(*)::int AS n FROM cohort GROUP BY trust_id')} AS by_trust`);
@@ -158,15 +182,18 @@ export class QueryRepository implements OnModuleDestroy {
     );
     // A data-modifying CTE runs exactly once, with the statement's snapshot: the recorded members
     // are the very rows counted. One row per scoped trust, so an empty contribution is recorded too.
-    const members =
-      releaseId === undefined
-        ? ''
-        : `, members AS (INSERT INTO query.release_member (release_id, trust_id, person_ids) ` +
-          `SELECT ${params.bind(releaseId, 'uuid')}, t.trust_id, COALESCE(array_agg(DISTINCT c.person_id) FILTER (WHERE c.person_id IS NOT NULL), '{}') ` +
-          `FROM unnest(${cohort.trusts}) AS t(trust_id) LEFT JOIN cohort c ON c.trust_id = t.trust_id GROUP BY t.trust_id RETURNING 1)`;
+    if (releaseId !== undefined) {
+      // One row per scoped trust, so an empty contribution is recorded too.
+      await this.db.query(
+        `INSERT INTO query.release_member (release_id, trust_id, person_ids) ` +
+          `SELECT $1::uuid, t.trust_id, COALESCE(array_agg(DISTINCT c.person_id) FILTER (WHERE c.person_id IS NOT NULL), '{}') ` +
+          `FROM unnest($2::uuid[]) AS t(trust_id) LEFT JOIN ${tmp} c ON c.trust_id = t.trust_id GROUP BY t.trust_id`,
+        [releaseId, [...scope.trustIds]],
+      );
+    }
     const sql =
-      `WITH cohort AS MATERIALIZED (${cohort.sql}), ` +
-      `persons AS MATERIALIZED (SELECT DISTINCT ON (person_id) person_id, sex, birth_year FROM cohort ORDER BY person_id, trust_id)${members} ` +
+      `WITH cohort AS (SELECT * FROM ${tmp}), ` +
+      `persons AS MATERIALIZED (SELECT DISTINCT ON (person_id) person_id, sex, birth_year FROM cohort ORDER BY person_id, trust_id) ` +
       `SELECT ${cols.join(', ')}`;
     const [row] = await this.db.query<{
       total: number;
