@@ -5,7 +5,7 @@ import { KEY_MATERIAL, type KeyMaterial } from '@harbour/config';
 import { Db } from '@harbour/persistence';
 import { DomainError } from '@harbour/errors';
 import { AuditLog, SYSTEM_ACTOR, type AuditInput } from '@harbour/audit';
-import { systemPrincipal } from '@harbour/auth';
+import { permissionsOf, systemPrincipal } from '@harbour/auth';
 import { AccessService, type ProjectScope } from '@harbour/access';
 import { OptOutRepository } from '@harbour/consent';
 import { EHR_DEID_PROFILE_VERSION } from '@harbour/deid-ehr';
@@ -18,7 +18,10 @@ import { checkOutput, DEFAULT_AIRLOCK_CONTEXT, worstSeverity } from '../airlock/
 import type { JobRunResult, JsonValue } from '../job.types.js';
 import { ComputeRepository, type JobRow, type NewOutput } from './compute.repository.js';
 import { ProjectDataRepository } from './project-data.repository.js';
-import { ProjectJobDataSource, type RunDataPlan } from './project-data-source.js';
+import { ProjectJobDataSource, type JobImagingReader, type RunDataPlan } from './project-data-source.js';
+import { ImagingRetrievalService } from '@harbour/imaging';
+
+import type { DicomStudyRecord } from '../data-source.js';
 import { assertTransition, JOB_TRANSITIONS } from './job-workflow.js';
 import { ComputeJobService } from './compute-job.service.js';
 import { COMPUTE_OBJECT_STORE, COMPUTE_OPTIONS, DEFAULT_COMPUTE_OPTIONS, type ComputeOptions } from './compute-tokens.js';
@@ -75,6 +78,7 @@ export class ComputeJobRunner implements OnModuleDestroy {
     @Inject(ComputeJobService) private readonly jobs: ComputeJobService,
     @Inject(ComputeMetering) private readonly metering: ComputeMetering,
     @Optional() @Inject(COMPUTE_OPTIONS) options?: Partial<ComputeOptions>,
+    @Optional() @Inject(ImagingRetrievalService) private readonly imaging?: ImagingRetrievalService,
   ) {
     this.options = { ...DEFAULT_COMPUTE_OPTIONS, ...options };
   }
@@ -224,7 +228,22 @@ export class ComputeJobRunner implements OnModuleDestroy {
     });
     if (!started) return 'lost';
 
-    const source = new ProjectJobDataSource(this.data, plan, deriveProjectKeys(this.keyMaterial.masterKey(), job.project_id), decrypters);
+    const imaging = this.imaging;
+    const station = systemPrincipal(permissionsOf(['operator']));
+    const imagingReader: JobImagingReader | undefined =
+      imaging && scope.imagingModalities.length > 0
+        ? {
+            studies: async () => studiesOf(await imaging.jobInstances(station, job.project_id)),
+            instanceFile: (sop) => imaging.jobInstanceFile(station, job.project_id, sop),
+          }
+        : undefined;
+    const source = new ProjectJobDataSource(
+      this.data,
+      plan,
+      deriveProjectKeys(this.keyMaterial.masterKey(), job.project_id),
+      decrypters,
+      imagingReader,
+    );
     const result = await runJob({
       code: job.code,
       language: job.language,
@@ -496,4 +515,57 @@ export class ComputeJobRunner implements OnModuleDestroy {
 
 function sha256(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+/** Group de-identified instances into studies and series for `dicom.studies()`. */
+function studiesOf(
+  rows: readonly {
+    deid_study_uid: string;
+    deid_series_uid: string;
+    deid_sop_uid: string;
+    pseudonym: string;
+    study_date: string | null;
+    modality: string | null;
+  }[],
+): DicomStudyRecord[] {
+  const studies = new Map<
+    string,
+    {
+      studyInstanceUid: string;
+      patientPseudonym: string;
+      studyDate: string | null;
+      series: Map<
+        string,
+        { seriesInstanceUid: string; modality: string; instances: { sopInstanceUid: string; rows: null; columns: null }[] }
+      >;
+    }
+  >();
+  for (const r of rows) {
+    let st = studies.get(r.deid_study_uid);
+    if (!st) {
+      st = {
+        studyInstanceUid: r.deid_study_uid,
+        patientPseudonym: r.pseudonym,
+        studyDate: r.study_date ? String(r.study_date).slice(0, 10) : null,
+        series: new Map(),
+      };
+      studies.set(r.deid_study_uid, st);
+    }
+    let se = st.series.get(r.deid_series_uid);
+    if (!se) {
+      se = { seriesInstanceUid: r.deid_series_uid, modality: r.modality ?? 'OT', instances: [] };
+      st.series.set(r.deid_series_uid, se);
+    }
+    se.instances.push({ sopInstanceUid: r.deid_sop_uid, rows: null, columns: null });
+  }
+  return [...studies.values()].map((s) => {
+    const series = [...s.series.values()].map((x) => ({ ...x, bodyPart: null }));
+    return {
+      studyInstanceUid: s.studyInstanceUid,
+      patientPseudonym: s.patientPseudonym,
+      studyDate: s.studyDate,
+      modalities: [...new Set(series.map((x) => x.modality))],
+      series,
+    };
+  });
 }

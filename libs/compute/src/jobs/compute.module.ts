@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { AccessModule } from '@harbour/access';
 import { LedgerModule } from '@harbour/ledger';
+import { ImagingModule } from '@harbour/imaging';
 import { TrustKeyRing } from '@harbour/vault';
 import { AirlockService } from '../airlock/airlock.service.js';
 import { ComputeRepository } from './compute.repository.js';
@@ -30,6 +31,11 @@ export class ComputeModule {
       ...SERVICES,
     ];
     if (options) providers.push({ provide: COMPUTE_OPTIONS, useValue: options });
-    return { module: ComputeModule, imports: [AccessModule, LedgerModule], providers, exports: SERVICES };
+    return {
+      module: ComputeModule,
+      imports: [AccessModule, LedgerModule, ImagingModule.register(objectStoreToken)],
+      providers,
+      exports: SERVICES,
+    };
   }
 }

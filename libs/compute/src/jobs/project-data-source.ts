@@ -1,3 +1,4 @@
+import dcmjs from 'dcmjs';
 import { deidentifyStoredResource, type FhirResource } from '@harbour/deid-ehr';
 import type { ProjectKeys } from '@harbour/pseudonymisation';
 import type { CohortPatient, DicomStudyRecord, FhirResourceRecord, JobDataSource, PageRequest } from '../data-source.js';
@@ -16,6 +17,16 @@ export interface RunDataPlan {
   }[];
   /** `YYYY-MM-DD`: study consents must be in force on this day. */
   readonly asOf: string;
+}
+
+/**
+ * The project's de-identified imaging, as the imaging context serves it (scope re-checked,
+ * opted-out patients and quarantined images excluded, every file retrieval audited and metered).
+ */
+export interface JobImagingReader {
+  studies(): Promise<DicomStudyRecord[]>;
+  /** The de-identified Part 10 file of one instance (by its de-identified SOP Instance UID). */
+  instanceFile(sopInstanceUid: string): Promise<Buffer | undefined>;
 }
 
 /** The vault's plaintext (libs/ingestion VaultPayload). */
@@ -48,6 +59,7 @@ export class ProjectJobDataSource implements JobDataSource {
     private readonly plan: RunDataPlan,
     private readonly keys: ProjectKeys,
     private readonly decrypters: ReadonlyMap<string, (blob: Buffer) => Buffer>,
+    private readonly imaging?: JobImagingReader,
   ) {}
 
   /**
@@ -148,13 +160,28 @@ export class ProjectJobDataSource implements JobDataSource {
     }
   }
 
-  // Imaging: @harbour/imaging's retrieval service serves partners (QIDO/WADO, per call, audited)
-  // but has no paged, principal-free reader for a run yet. Until it does, a job sees no studies.
-  async *dicomStudies(_request: PageRequest): AsyncGenerator<readonly DicomStudyRecord[]> {
-    // nothing yet
+  /** De-identified study metadata of the project's approved imaging, in pages. */
+  async *dicomStudies(request: PageRequest): AsyncGenerator<readonly DicomStudyRecord[]> {
+    if (!this.imaging) return;
+    const all = await this.imaging.studies();
+    const size = Math.max(1, Math.min(request.pageSize, MAX_PAGE));
+    for (let i = 0; i < all.length && !request.signal.aborted; i += size) yield all.slice(i, i + size);
   }
 
-  dicomPixels(_sopInstanceUid: string, _request: { readonly signal: AbortSignal }): Promise<Uint8Array | null> {
-    return Promise.resolve(null);
+  /** Pixel data of one de-identified instance: the Pixel Data value (native) or its first fragment (encapsulated). */
+  async dicomPixels(sopInstanceUid: string, request: { readonly signal: AbortSignal }): Promise<Uint8Array | null> {
+    if (!this.imaging || request.signal.aborted) return null;
+    const file = await this.imaging.instanceFile(sopInstanceUid);
+    return file ? pixelDataOf(file) : null;
   }
+}
+
+/** The Pixel Data (7FE0,0010) value of a Part 10 file, read with dcmjs. */
+function pixelDataOf(file: Buffer): Uint8Array | null {
+  const ab = file.buffer.slice(file.byteOffset, file.byteOffset + file.length) as ArrayBuffer;
+  const parsed = (
+    dcmjs as { data: { DicomMessage: { readFile(ab: ArrayBuffer, o: object): { dict: Record<string, { Value?: unknown[] }> } } } }
+  ).data.DicomMessage.readFile(ab, { ignoreErrors: true });
+  const v = parsed.dict['7FE00010']?.Value?.[0];
+  return v instanceof ArrayBuffer ? new Uint8Array(v) : null;
 }

@@ -194,6 +194,31 @@ export class ImagingRetrievalService {
     return { instances, cached };
   }
 
+  /**
+   * Compute jobs (run by the station for a project): every instance the project may see now,
+   * de-identified (UIDs, pseudonym, shifted study date), for the job's `dicom.studies()`.
+   * `p` is the station's own principal; the project's scope is checked as for any call.
+   */
+  async jobInstances(p: Principal, projectId: string, limit = 100_000): Promise<InstanceResult[]> {
+    const ctx = await this.context(p, projectId);
+    return this.repo.searchInstances(ctx.scope, { limit, offset: 0 });
+  }
+
+  /** One de-identified instance file for a compute job (audited and metered like a WADO-RS retrieval). */
+  async jobInstanceFile(p: Principal, projectId: string, deidSopUid: string): Promise<Buffer | undefined> {
+    const ctx = await this.context(p, projectId);
+    const [row] = await this.repo.forRetrieval(ctx.scope, { sopUids: [deidSopUid] }, 1);
+    if (!row) return undefined;
+    const served = await this.prepare(
+      p,
+      ctx,
+      { studyUid: row.deid_study_uid, seriesUid: row.deid_series_uid, sopUid: deidSopUid },
+      false,
+    ).catch(() => []);
+    const first = served[0];
+    return first ? this.store.getCacheBuffer(first.key) : undefined;
+  }
+
   private async context(p: Principal, projectId: string): Promise<ProjectContext> {
     const scope = await this.access.activeScope(p, projectId);
     const eligibility = eligibilityOf(scope);
