@@ -1,7 +1,9 @@
 import { register } from 'node:module';
 
 /**
- * Start OpenTelemetry tracing (HTTP, Express, NestJS, PostgreSQL) exported over OTLP/HTTP.
+ * Start OpenTelemetry tracing (HTTP, Express, PostgreSQL) exported over OTLP/HTTP. NestJS's own
+ * instrumentation cannot hook the ESM-only Nest 12 files (tried: no spans), so handler spans come
+ * from Express.
  * Must run before the instrumented modules are imported: the CLI calls it first when an
  * endpoint is configured, and tracing is entirely off otherwise. Span attributes are the
  * instrumentations' defaults minus anything carrying request content: the pg instrumentation
@@ -32,8 +34,18 @@ export async function startTracing(opts: { endpoint: string; serviceName: string
     traceExporter: new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }),
     instrumentations: [
       new HttpInstrumentation({
-        // Never record full URLs with query strings: they may carry search terms.
-        requestHook: (span) => span.setAttribute('http.query_redacted', true),
+        // Never record query strings: they may carry search terms or identifiers. The instrumentation
+        // sets the URL attributes at span start; overwrite them with the path alone.
+        requestHook: (span, req) => {
+          const raw = 'url' in req && typeof req.url === 'string' ? req.url : '';
+          const path = raw.split('?')[0] ?? '';
+          span.setAttribute('http.target', path);
+          span.setAttribute('url.path', path);
+          span.setAttribute('url.query', '');
+          span.setAttribute('http.url', path);
+          span.setAttribute('url.full', path);
+          span.setAttribute('http.query_redacted', raw.includes('?'));
+        },
       }),
       new ExpressInstrumentation(),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
