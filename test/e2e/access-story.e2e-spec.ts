@@ -1,10 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeFhirNdjsonExtract } from '@harbour/synthetic';
-import { IngestionRunner } from '@harbour/ingestion';
+import { ingestSyntheticPatients } from '../support/ehr.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createWorld, type Caller, type World } from '../support/identity.js';
 
@@ -40,28 +36,8 @@ describe('governed access: apply, decide, query, opt out, revoke', () => {
   before(async () => {
     api = await startTestApi();
     w = await createWorld(api);
-    const runner = new IngestionRunner(api.rt);
-    for (const [trustId, seed] of [
-      [w.trustA, 101],
-      [w.trustB, 202],
-    ] as const) {
-      const dir = mkdtempSync(join(tmpdir(), 'story-'));
-      await writeFhirNdjsonExtract(dir, seed, 120);
-      if (trustId === w.trustA) {
-        const file = readdirSync(dir).find((f) => f.startsWith('Patient'))!;
-        nhsA = readFileSync(join(dir, file), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map(
-            (l) =>
-              (JSON.parse(l) as { identifier: { system: string; value: string }[] }).identifier.find((i) =>
-                i.system.includes('nhs-number'),
-              )!.value,
-          );
-      }
-      const done = await runner.run(await runner.createBatch(trustId, 'fhir', dir, null), dir);
-      assert.equal(done.status, 'completed');
-    }
+    nhsA = await ingestSyntheticPatients(api, w.trustA, 101, 120);
+    await ingestSyntheticPatients(api, w.trustB, 202, 120);
   });
   after(async () => api?.close());
 

@@ -1,16 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { writeFhirNdjsonExtract } from '@harbour/synthetic';
-import { IngestionRunner } from '@harbour/ingestion';
 import { AuditLog, AuditRepository, SYSTEM_ACTOR } from '@harbour/audit';
 import { createLedger, periodBounds, periodOf, type Statement } from '@harbour/ledger';
 import { createCompliance, unzipStored, verifyCompliancePack, writePackDir, type ComplianceReport } from '@harbour/compliance';
 import { findProjectRoot } from '@harbour/config';
+import { ingestSyntheticPatients } from '../support/ehr.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { createWorld, SYSTEM, TEST_PASSWORD, tokenFor, type World } from '../support/identity.js';
 
@@ -66,29 +65,9 @@ describe('ledger over HTTP and the compliance pack', () => {
       roles: [{ role: 'guardian', trustId: trustC }],
     });
     guardianC = await tokenFor(api, gc.username);
-    const runner = new IngestionRunner(api.rt);
-    for (const [trustId, seed] of [
-      [w.trustA, 11],
-      [w.trustB, 22],
-      [trustC, 33],
-    ] as const) {
-      const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
-      await writeFhirNdjsonExtract(dir, seed, 40);
-      if (trustId === w.trustB) {
-        const file = readdirSync(dir).find((f) => f.startsWith('Patient'))!;
-        nhsB = readFileSync(join(dir, file), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map(
-            (l) =>
-              (JSON.parse(l) as { identifier: { system: string; value: string }[] }).identifier.find((i) =>
-                i.system.includes('nhs-number'),
-              )!.value,
-          );
-      }
-      const done = await runner.run(await runner.createBatch(trustId, 'fhir', dir, null), dir);
-      assert.equal(done.status, 'completed');
-    }
+    await ingestSyntheticPatients(api, w.trustA, 11, 40);
+    nhsB = await ingestSyntheticPatients(api, w.trustB, 22, 40);
+    await ingestSyntheticPatients(api, trustC, 33, 40);
   });
   after(async () => api?.close());
 

@@ -42,7 +42,7 @@ const OPTION_COLUMNS: Record<string, string> = {
 
 const [confPath, attrPath, edition, sourceNote] = process.argv.slice(2);
 if (!confPath || !attrPath || !edition) {
-  console.error('usage: generate-profile.ts <confidentiality_profile_attributes.json> <attributes.json> <edition> [source-note]');
+  process.stderr.write('usage: generate-profile.ts <confidentiality_profile_attributes.json> <attributes.json> <edition> [source-note]\n');
   process.exit(2);
 }
 const conf = JSON.parse(readFileSync(confPath, 'utf8')) as ConfRow[];
@@ -108,4 +108,4 @@ writeFileSync(
     `export const VR_DICTIONARY_EDITION = '${edition}';\n\n` +
     `export const VR_DICTIONARY_PACKED: string =\n${lines.join(' +\n')};\n`,
 );
-console.log(`wrote ${rows.length} profile rows and ${dict.length} dictionary entries for edition ${edition}`);
+process.stdout.write(`wrote ${rows.length} profile rows and ${dict.length} dictionary entries for edition ${edition}\n`);
