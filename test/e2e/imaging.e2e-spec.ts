@@ -20,7 +20,6 @@ import { deriveProjectKeys, type ProjectKeys } from '@harbour/pseudonymisation';
 import { dicom } from '@harbour/synthetic';
 import { parseWithDcmjs, pixelBytes } from '../../libs/deid-dicom/src/test-helpers.js';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { ensureAccessTables } from '../support/imaging.js';
 import { createWorld, SYSTEM, TEST_PASSWORD, tokenFor, type World } from '../support/identity.js';
 
 const { generateDicomInstance, generateDicomStudy, PLANTED } = dicom;
@@ -73,7 +72,6 @@ describe('imaging: STOW-RS, quarantine, QIDO-RS / WADO-RS of de-identified image
   let projectId: string;
   let unapprovedId: string;
   let keys: ProjectKeys;
-  let accessTables: 'migrated' | 'shimmed';
   let bigStudy = '';
   const responses: Buffer[] = [];
   const storageDir = (): string => {
@@ -132,7 +130,6 @@ describe('imaging: STOW-RS, quarantine, QIDO-RS / WADO-RS of de-identified image
     api = await startTestApi();
     // The access context's tables come with its migration; until it lands, they are created from
     // its entities so this suite runs the real AccessService flow (create → submit → decide).
-    accessTables = await ensureAccessTables(api);
     w = await createWorld(api);
     const ub = await w.svc.userAdmin.create(SYSTEM, {
       username: `uploaderb-${Date.now()}`,
@@ -483,6 +480,5 @@ describe('imaging: STOW-RS, quarantine, QIDO-RS / WADO-RS of de-identified image
       [projectId],
     );
     assert.equal(Number(purged[0]!.n), 1);
-    process.stdout.write(`# access tables: ${accessTables}\n`);
   });
 });

@@ -23,9 +23,7 @@ export interface ProjectLifecycleListener {
 export class ProjectLifecycleRegistry {
   private readonly listeners: ProjectLifecycleListener[] = [];
 
-  /** One listener per context: a module instantiated twice (imported by two modules) registers once. */
   register(listener: ProjectLifecycleListener): void {
-    if (this.listeners.some((l) => l.constructor === listener.constructor)) return;
     this.listeners.push(listener);
   }
 

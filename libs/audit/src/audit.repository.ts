@@ -205,37 +205,6 @@ export class AuditRepository {
     return rows.length === rs.length;
   }
 
-  /** Insert the entry and move the head to it, in one round trip (the head is already locked). */
-  async insertAndAdvance(r: AuditRecord): Promise<void> {
-    await this.db.query(
-      `WITH ins AS (
-         INSERT INTO audit.entry (${ENTRY_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-       )
-       UPDATE audit.chain_head SET seq = $1, hash = $18 WHERE id = 1`,
-      [
-        r.seq,
-        r.at,
-        r.action,
-        r.outcome,
-        r.actor.type,
-        r.actor.id,
-        r.actor.role,
-        r.actor.orgType,
-        r.actor.orgId,
-        r.target?.type ?? null,
-        r.target?.id ?? null,
-        r.projectId,
-        r.trustId,
-        r.correlationId,
-        r.traceId,
-        JSON.stringify(r.payload),
-        r.prevHash,
-        r.hash,
-      ],
-    );
-  }
-
   async search(f: AuditSearchFilter): Promise<AuditRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];

@@ -14,6 +14,8 @@ import { ImagingProjectListener } from './lifecycle/imaging-project.listener.js'
 
 const SERVICES = [ImagingIngestService, StowService, ImagingRetrievalService, QuarantineService];
 
+const registered = new Map<symbol, DynamicModule>();
+
 /**
  * The imaging context for Nest. `register(OBJECT_STORE)` binds the runtime's object store (the
  * lib does not import the runtime, which would be an import cycle through the schema).
@@ -22,8 +24,15 @@ const SERVICES = [ImagingIngestService, StowService, ImagingRetrievalService, Qu
  */
 @Module({})
 export class ImagingModule {
+  /**
+   * Memoised per token: the API imports it directly and through ComputeModule, and Nest shares a
+   * dynamic module only when it is the same object, so there is one instance (one lifecycle
+   * listener, one cache purge per project end).
+   */
   static register(objectStoreToken: symbol): DynamicModule {
-    return {
+    const known = registered.get(objectStoreToken);
+    if (known) return known;
+    const module: DynamicModule = {
       module: ImagingModule,
       imports: [AccessModule, LedgerModule],
       providers: [
@@ -39,5 +48,7 @@ export class ImagingModule {
       ],
       exports: SERVICES,
     };
+    registered.set(objectStoreToken, module);
+    return module;
   }
 }

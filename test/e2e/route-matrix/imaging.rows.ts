@@ -1,5 +1,4 @@
 import { allow, type RouteRowSet } from '../../support/route-matrix.js';
-import { ensureAccessTables } from '../../support/imaging.js';
 
 /**
  * Imaging: trust uploaders store (STOW-RS); partners search and retrieve a project's
@@ -17,9 +16,6 @@ const dicomweb = (suffix: string): string => `/projects/${PROJECT}/dicomweb/stud
 
 const rows: RouteRowSet = {
   name: 'imaging',
-  setup: async (ctx) => {
-    await ensureAccessTables(ctx.api); // no-op once the access migration exists
-  },
   rows: [
     { method: 'POST', route: '/dicomweb/studies', body: () => ({}), expect: allow(415, 'uploaderA', 'trustClientA') },
     {

@@ -77,6 +77,3 @@ export const ALL_VRS = new Set([
 ]);
 
 export const BINARY_BULK_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
-
-/** String VRs whose values are character data (PS3.5 §6.2). */
-export const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
