@@ -110,7 +110,7 @@ try {
         kind: kinds[n % 4] as BillableEventKind,
         quantity: n % 4 === 1 ? 1 + (n % 60) : 1,
         occurredAt: new Date(start.getTime() + (n % (27 * 24)) * 3_600_000),
-        auditSeq: ++seq,
+        auditEntryId: ++seq,
         contributions: [
           { trustId: trusts[0] ?? '', patients: 1 + (n % 50) },
           { trustId: trusts[1] ?? '', patients: n % 7 },
@@ -127,7 +127,7 @@ try {
     projectId: projects[0] ?? '',
     kind: 'query.executed',
     occurredAt: start,
-    auditSeq: ++seq,
+    auditEntryId: ++seq,
     contributions: [{ trustId: trusts[0] ?? '', patients: 1 }],
   });
   let t0 = process.hrtime.bigint();
@@ -154,7 +154,7 @@ try {
           kind: kinds[n % 4] as BillableEventKind,
           quantity: n % 4 === 1 ? 1 + (n % 60) : 1,
           occurredAt: start,
-          auditSeq: 1,
+          auditEntryId: 1,
           contributions: [],
         });
         if (r.outcome !== 'duplicate') throw new Error('duplicate billed twice');
@@ -193,7 +193,7 @@ try {
         [lo, hi, unit('perQueryPence'), unit('perComputeMinutePence'), unit('perOutputReleasedPence'), unit('perImagingStudyPence')],
       );
       await rt.db.query(
-        `INSERT INTO ledger.billable_event (id, idempotency_key, project_id, partner_id, agreement_id, kind, quantity, unit_price_pence, amount_pence, trust_share_pence, currency, occurred_at, period_id, audit_seq)
+        `INSERT INTO ledger.billable_event (id, idempotency_key, project_id, partner_id, agreement_id, kind, quantity, unit_price_pence, amount_pence, trust_share_pence, currency, occurred_at, period_id, audit_entry_id)
          SELECT event_id, 'bench:bulk:' || i, ($1::uuid[])[p], ($2::uuid[])[p], ($3::uuid[])[p], k, q, u, amount, share, 'GBP',
                 $4::timestamptz + (i % (27 * 24 * 60)) * interval '1 minute', $5, 10000000 + i FROM gen`,
         [projects, partners, agreements, bounds.start, BULK_PERIOD],

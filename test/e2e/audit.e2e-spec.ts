@@ -66,6 +66,7 @@ describe('audit trail: hash chain, checkpoints, tamper evidence', () => {
 
   test('an entry commits with the change it records, and rolls back with it (no gap)', async () => {
     const head = async (): Promise<number> => Number((await api.rt.db.query<{ seq: string }>('SELECT seq FROM audit.chain_head'))[0]!.seq);
+    await w.svc.audit.seal();
     const before = await head();
     await api.rt.db
       .run(async () => {
@@ -73,10 +74,24 @@ describe('audit trail: hash chain, checkpoints, tamper evidence', () => {
         throw new Error('use case failed');
       })
       .catch(() => undefined);
+    await w.svc.audit.seal();
     assert.equal(await head(), before, 'rolled back with the use case');
-    const rec = await api.rt.db.run(() => w.svc.audit.append({ action: 'partner.created', actor: SYSTEM_ACTOR, payload: {} }));
+    const appended = await api.rt.db.run(() => w.svc.audit.append({ action: 'partner.created', actor: SYSTEM_ACTOR, payload: {} }));
+    await w.svc.audit.seal();
+    const rec = (await w.svc.auditTrail.search({ limit: 1 })).entries[0]!;
+    assert.equal(rec.id, appended.id, 'the append id survives sealing');
     assert.equal(rec.seq, before + 1, 'gap-free');
     assert.equal(rec.hash, chainHash(rec.prevHash, hashedBody(rec)));
+  });
+
+  test('committed entries are sealed into the chain without anyone asking', async () => {
+    const appended = await api.rt.db.run(() => w.svc.audit.append({ action: 'partner.created', actor: SYSTEM_ACTOR, payload: {} }));
+    const sealed = async (): Promise<boolean> =>
+      (await api.rt.db.query('SELECT 1 FROM audit.entry WHERE id = $1', [appended.id])).length === 1;
+    // The seal starts when the transaction commits; poll rather than time it.
+    for (let i = 0; i < 200 && !(await sealed()); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(await sealed(), 'sealed after commit');
+    assert.equal((await api.rt.db.query('SELECT 1 FROM audit.pending WHERE id = $1', [appended.id])).length, 0);
   });
 
   test('no patient identifiers or free text: payloads with them are refused', async () => {
@@ -91,6 +106,17 @@ describe('audit trail: hash chain, checkpoints, tamper evidence', () => {
     await assert.rejects(api.rt.db.query('DELETE FROM audit.entry WHERE seq = 1'), /append-only/);
     await assert.rejects(api.rt.db.query('TRUNCATE audit.entry'), /append-only/);
     await assert.rejects(api.rt.db.query('UPDATE audit.chain_head SET seq = 1'), /move forward/);
+    // A pending entry cannot be edited before it is sealed (rolled back afterwards).
+    await api.rt.db
+      .run(async () => {
+        await w.svc.audit.append({ action: 'partner.created', actor: SYSTEM_ACTOR, payload: {} });
+        await assert.rejects(api.rt.db.query("UPDATE audit.pending SET action = 'x.y'"), /append-only/);
+        throw new Error('rollback');
+      })
+      .catch((e: Error) => {
+        if (e.message !== 'rollback') throw e;
+      });
+    await assert.rejects(api.rt.db.query('TRUNCATE audit.pending'), /append-only/);
   });
 
   test('checkpoints on demand (HTTP) are signed JWS; live verification passes', async () => {
@@ -114,6 +140,7 @@ describe('audit trail: hash chain, checkpoints, tamper evidence', () => {
     await appendSome(6);
     await w.svc.auditTrail.createCheckpoint();
     await appendSome(6);
+    await w.svc.audit.seal();
     const head = Number((await api.rt.db.query<{ seq: string }>('SELECT seq FROM audit.chain_head'))[0]!.seq);
     const k = head - 3;
 
@@ -167,13 +194,14 @@ describe('audit trail: hash chain, checkpoints, tamper evidence', () => {
     const early = 2;
     const rewritten = await verifyTampered(async (q) => {
       const rows = (await q(
-        `SELECT seq, at, action, outcome, actor_type, actor_id, actor_role, actor_org_type, actor_org_id, target_type, target_id, project_id, trust_id, correlation_id, trace_id, payload, prev_hash, hash FROM audit.entry WHERE seq >= $1 ORDER BY seq`,
+        `SELECT seq, id, at, action, outcome, actor_type, actor_id, actor_role, actor_org_type, actor_org_id, target_type, target_id, project_id, trust_id, correlation_id, trace_id, payload, prev_hash, hash FROM audit.entry WHERE seq >= $1 ORDER BY seq`,
         [early],
       )) as Record<string, unknown>[];
       let prevHash = rows[0]!['prev_hash'] as string;
       for (const r of rows) {
         const rec: AuditRecord = {
           seq: Number(r['seq']),
+          ...(r['id'] !== null ? { id: Number(r['id']) } : {}),
           at: (r['at'] as Date).toISOString(),
           action: r['action'] as string,
           outcome: r['outcome'] as AuditRecord['outcome'],
@@ -282,6 +310,7 @@ describe('audit trail: hash chain, checkpoints, tamper evidence', () => {
     await Promise.all(children.map((c) => new Promise<void>((ok) => c.stdout.once('data', () => ok()))));
     for (const c of children) c.stdin.write('go\n');
     for (const r of await Promise.all(exits)) assert.equal(r.code, 0, r.stderr);
+    await w.svc.audit.seal();
     const rows = await api.rt.db.query<{ seq: string; actor_id: string }>(
       'SELECT seq, actor_id FROM audit.entry WHERE seq > $1 ORDER BY seq',
       [before],

@@ -19,6 +19,7 @@ import {
 } from '../support/identity.js';
 
 async function auditCount(api: TestApi, action: string): Promise<number> {
+  await api.sealAudit();
   const rows = await api.rt.db.query<{ n: string }>('SELECT count(*) AS n FROM audit.entry WHERE action = $1', [action]);
   return Number(rows[0]!.n);
 }
@@ -167,6 +168,7 @@ describe('identity: machine clients, people, tokens', () => {
     assert.equal(noToken.status, 401);
     assert.equal(noToken.body.code, 'unauthenticated');
     assert.equal(await auditCount(api, 'auth.token_rejected'), before + Object.keys(cases).length, 'each rejection is audited');
+    await api.sealAudit();
     const reasons = await api.rt.db.query<{ reason: string }>(
       "SELECT payload->>'reason' AS reason FROM audit.entry WHERE action = 'auth.token_rejected' ORDER BY seq DESC LIMIT $1",
       [Object.keys(cases).length],
@@ -275,6 +277,7 @@ describe('identity: machine clients, people, tokens', () => {
   test('operator endpoints: an invalid body gets 400 validation_failed with field messages and writes nothing', async () => {
     const count = async (table: string): Promise<number> =>
       Number((await api.rt.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+    await api.sealAudit();
     const before = {
       trusts: await count('identity.trust'),
       users: await count('identity.user_account'),
@@ -304,6 +307,7 @@ describe('identity: machine clients, people, tokens', () => {
       );
       assert.doesNotMatch(JSON.stringify(res.body), /secret/, 'values are not echoed');
     }
+    await api.sealAudit();
     const after = {
       trusts: await count('identity.trust'),
       users: await count('identity.user_account'),
@@ -345,6 +349,7 @@ describe('identity: machine clients, people, tokens', () => {
     assert.equal(other.status, 400, 'one user, one trust');
     const list = await http<{ username: string }[]>(api, 'GET', '/users', { token: op });
     assert.ok(list.body.some((x) => x.username === 'g.example'));
+    await api.sealAudit();
     const actions = await api.rt.db.query<{ action: string }>(
       "SELECT action FROM audit.entry WHERE action IN ('trust.created','partner.created','client.registered','user.created','user.role_granted')",
     );

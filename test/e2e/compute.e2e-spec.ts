@@ -129,6 +129,7 @@ describe('compute: jobs, provenance, airlock, crash recovery, revocation', () =>
     http<JobView>(api, 'GET', `/projects/${projectId}/jobs/${jobId}`, { token });
 
   const auditCount = async (action: string, targetId: string): Promise<number> => {
+    await api.sealAudit();
     const [r] = await api.rt.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit.entry WHERE action = $1 AND (target_id = $2 OR payload->>'jobId' = $2)`,
       [action, targetId],
@@ -494,6 +495,7 @@ describe('compute: jobs, provenance, airlock, crash recovery, revocation', () =>
     assert.equal((await http(api, 'GET', `/airlock/outputs/${pendingOutput.id}/content`, { token: w.tokens.guardianA })).status, 404);
     const again = await submit(projectId, TOTAL_ONLY_JOB, ['total']);
     assert.equal(again.status, 403);
+    await api.sealAudit();
     const [entry] = await api.rt.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit.entry WHERE action = 'compute.project_jobs_cancelled' AND project_id = $1`,
       [projectId],

@@ -364,6 +364,7 @@ describe('imaging: STOW-RS, quarantine, QIDO-RS / WADO-RS of de-identified image
       assert.equal(val(m, '00100020'), keys.pseudonym(s1.nhsNumber));
       assert.equal(m['7FE00010']?.Value, undefined, 'bulk pixel data is left out of metadata');
     }
+    await api.sealAudit();
     const audits = await api.rt.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM audit.entry WHERE action = 'imaging.study_retrieved' AND project_id = $1 AND trust_id = $2`,
       [projectId, w.trustA],
@@ -475,6 +476,7 @@ describe('imaging: STOW-RS, quarantine, QIDO-RS / WADO-RS of de-identified image
     assert.equal(q.status, 403);
     const r = await get(w.tokens.partnerA, `/projects/${projectId}/dicomweb/studies/${keys.uid(s1.studyInstanceUid)}`);
     assert.equal(r.status, 403);
+    await api.sealAudit();
     const purged = await api.rt.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM audit.entry WHERE action = 'imaging.project_cache_purged' AND project_id = $1`,
       [projectId],

@@ -177,7 +177,7 @@ describe('ledger over HTTP and the compliance pack', () => {
       projectId: projects.p1,
       kind: 'query.executed',
       occurredAt: new Date(),
-      auditSeq: 1,
+      auditEntryId: 1,
       contributions: [],
     });
     assert.equal(again.outcome, 'duplicate');
@@ -211,7 +211,7 @@ describe('ledger over HTTP and the compliance pack', () => {
           kind: 'compute.minutes',
           quantity: minutes,
           occurredAt: midPrev,
-          auditSeq: finished.seq,
+          auditEntryId: finished.id,
           contributions: trustIds.map((trustId, i) => ({ trustId, patients: 20 + i * 7 })),
         });
         assert.equal(m.outcome, 'recorded');
@@ -228,7 +228,7 @@ describe('ledger over HTTP and the compliance pack', () => {
           projectId,
           kind: 'output.released',
           occurredAt: midPrev,
-          auditSeq: released.seq,
+          auditEntryId: released.id,
           contributions: trustIds.map((trustId) => ({ trustId, patients: 10 })),
         });
       });
@@ -241,7 +241,7 @@ describe('ledger over HTTP and the compliance pack', () => {
       projectId: projects.p1,
       kind: 'output.released',
       occurredAt: midPrev,
-      auditSeq: 1,
+      auditEntryId: 1,
       contributions: [],
     });
     assert.equal(dup.outcome, 'duplicate');

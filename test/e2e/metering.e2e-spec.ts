@@ -40,7 +40,7 @@ interface EventRow {
   id: string;
   kind: string;
   quantity: string;
-  audit_seq: string;
+  audit_entry_id: string;
   amount_pence: string;
   trust_share_pence: string;
 }
@@ -61,7 +61,7 @@ describe('metering of compute and imaging; opt-out check of released compute out
 
   const events = (key: string) =>
     api.rt.db.query<EventRow>(
-      `SELECT id, kind, quantity::text, audit_seq::text, amount_pence::text, trust_share_pence::text FROM ledger.billable_event WHERE idempotency_key = $1`,
+      `SELECT id, kind, quantity::text, audit_entry_id::text, amount_pence::text, trust_share_pence::text FROM ledger.billable_event WHERE idempotency_key = $1`,
       [key],
     );
   const contributions = (eventId: string) =>
@@ -69,13 +69,15 @@ describe('metering of compute and imaging; opt-out check of released compute out
       `SELECT trust_id, patients::int AS patients FROM ledger.event_contribution WHERE billable_event_id = $1 ORDER BY trust_id`,
       [eventId],
     );
-  const seqOf = async (action: string, targetId: string): Promise<string[]> =>
-    (
-      await api.rt.db.query<{ seq: string }>(`SELECT seq::text AS seq FROM audit.entry WHERE action = $1 AND target_id = $2 ORDER BY seq`, [
-        action,
-        targetId,
-      ])
-    ).map((r) => r.seq);
+  /** Append ids of the sealed entries recording `action` on `targetId`. */
+  const entryIdsOf = async (action: string, targetId: string): Promise<string[]> => {
+    await api.sealAudit();
+    const rows = await api.rt.db.query<{ id: string }>(
+      `SELECT id::text AS id FROM audit.entry WHERE action = $1 AND target_id = $2 ORDER BY seq`,
+      [action, targetId],
+    );
+    return rows.map((r) => r.id);
+  };
 
   before(async () => {
     api = await startTestApi({ queue: true });
@@ -171,7 +173,7 @@ describe('metering of compute and imaging; opt-out check of released compute out
     assert.equal(e.kind, 'compute.minutes');
     assert.equal(e.quantity, '1', 'a short run is one whole minute');
     assert.equal(e.amount_pence, '25');
-    assert.deepEqual([e.audit_seq], await seqOf('compute.job_finished', jobId), "against the run's compute.job_finished entry");
+    assert.deepEqual([e.audit_entry_id], await entryIdsOf('compute.job_finished', jobId), "against the run's compute.job_finished entry");
     assert.deepEqual(await contributions(e.id), [{ trust_id: w.trustA, patients: PATIENTS - 1 }]);
 
     // Re-delivery: the queue hands the job over again (nothing to run), or the event is sent twice.
@@ -182,7 +184,7 @@ describe('metering of compute and imaging; opt-out check of released compute out
       kind: 'compute.minutes',
       quantity: 1,
       occurredAt: new Date(),
-      auditSeq: Number(e.audit_seq),
+      auditEntryId: Number(e.audit_entry_id),
       contributions: [{ trustId: w.trustA, patients: PATIENTS - 1 }],
     });
     assert.equal(again?.outcome, 'duplicate');
@@ -207,7 +209,7 @@ describe('metering of compute and imaging; opt-out check of released compute out
     assert.equal(rows[0]!.kind, 'output.released');
     assert.equal(rows[0]!.amount_pence, '10000');
     assert.equal(rows[0]!.trust_share_pence, '1000');
-    assert.deepEqual([rows[0]!.audit_seq], await seqOf('airlock.output_released', outputId));
+    assert.deepEqual([rows[0]!.audit_entry_id], await entryIdsOf('airlock.output_released', outputId));
     assert.deepEqual(await contributions(rows[0]!.id), [{ trust_id: w.trustA, patients: PATIENTS - 1 }]);
   });
 
@@ -236,7 +238,7 @@ describe('metering of compute and imaging; opt-out check of released compute out
     });
     assert.equal(wado.status, 200);
     await wado.arrayBuffer();
-    const seqs = await seqOf('imaging.study_retrieved', deidStudy);
+    const seqs = await entryIdsOf('imaging.study_retrieved', deidStudy);
     assert.equal(seqs.length, 1);
     const rows = await events(`imaging.study_retrieved:${seqs[0]!}`);
     assert.equal(rows.length, 1);
@@ -265,7 +267,11 @@ describe('metering of compute and imaging; opt-out check of released compute out
       row.listVersionsRecorded?.some((k) => k.startsWith(`${w.trustA}:`)),
       "and the run's recorded versions",
     );
-    assert.deepEqual(row.auditSeq, Number((await seqOf('airlock.output_released', outputId))[0]));
+    const [released] = await api.rt.db.query<{ seq: string }>(
+      `SELECT seq::text AS seq FROM audit.entry WHERE action = 'airlock.output_released' AND target_id = $1`,
+      [outputId],
+    );
+    assert.deepEqual(row.auditSeq, Number(released!.seq), 'the report cites the sealed entry by its chain position');
     assert.equal(built.report.optOutCompliance.ok, true);
 
     // What a broken data source would leave: the run served a person on a list in force at its start.

@@ -1,12 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createTestRuntime, type TestRuntime } from '@harbour/testing';
+import { AuditLog } from '@harbour/audit';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
 
 export interface TestApi {
   readonly rt: TestRuntime;
   readonly app: NestExpressApplication;
   readonly baseUrl: string;
+  /** Chain every committed audit entry, so a test can read `audit.entry` directly. */
+  sealAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,6 +23,7 @@ export async function startTestApi(opts: { env?: Record<string, string>; queue?:
     rt,
     app,
     baseUrl: `http://127.0.0.1:${port}`,
+    sealAudit: () => app.get(AuditLog).seal(),
     async close() {
       await app.close();
       await rt.dispose();

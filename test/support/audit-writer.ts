@@ -32,6 +32,8 @@ await Promise.all(
     }
   }),
 );
+// Chain what this process appended before closing the pool (the parent seals too, in case).
+await audit.seal();
 await ds.destroy();
 process.stdout.write(`wrote ${count}\n`);
 process.exit(0);

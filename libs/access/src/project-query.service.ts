@@ -81,7 +81,7 @@ export class ProjectQueryService {
    * the release and its audit entry, when the project has a commercial agreement in effect. Each
    * trust's contribution is the number of persons of that trust the query counted.
    */
-  private async meter(projectId: string, releaseId: string, auditSeq: number): Promise<void> {
+  private async meter(projectId: string, releaseId: string, auditEntryId: number): Promise<void> {
     const occurredAt = new Date();
     try {
       await this.agreements.getAgreement(projectId, occurredAt);
@@ -95,7 +95,7 @@ export class ProjectQueryService {
       kind: 'query.executed',
       quantity: 1,
       occurredAt,
-      auditSeq,
+      auditEntryId,
       contributions: await this.queries.releaseContributions(releaseId),
     });
   }
@@ -126,7 +126,7 @@ export class ProjectQueryService {
             consentListVersions: Object.entries(await this.optOuts.currentVersions()).map(([k, v]) => `${k}:${v}`),
           },
         });
-        if (projectId) await this.meter(projectId, result.releaseId, entry.seq);
+        if (projectId) await this.meter(projectId, result.releaseId, entry.id);
         return result;
       });
     } catch (err) {

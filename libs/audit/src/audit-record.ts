@@ -12,7 +12,7 @@ export interface AuditActor {
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
-/** What a caller gives `AuditLog.append`. Sequence, time, correlation and trace ids are filled in. */
+/** What a caller gives `AuditLog.append`. Id, sequence, time, correlation and trace ids are filled in. */
 export interface AuditInput<A extends AuditAction = AuditAction> {
   readonly action: A;
   readonly payload: AuditPayloads[A];
@@ -29,6 +29,11 @@ export interface AuditInput<A extends AuditAction = AuditAction> {
  */
 export interface AuditRecord {
   readonly seq: number;
+  /**
+   * The append id, given in the appending transaction (so the ledger can cite it before the
+   * entry is chained). Hashed with the rest; absent on entries sealed before append ids existed.
+   */
+  readonly id?: number;
   readonly at: string;
   readonly action: string;
   readonly outcome: AuditOutcome;

@@ -52,6 +52,7 @@ export class AuditTrailService {
       beforeSeq = n;
     }
     const { cursor: _c, ...filter } = f;
+    await this.audit.seal();
     const rows = await this.repo.search({ ...filter, ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit: f.limit + 1 });
     const entries = rows.slice(0, f.limit);
     const last = entries[entries.length - 1];
@@ -63,6 +64,7 @@ export class AuditTrailService {
    * Returns the existing checkpoint when the head has not moved; null on an empty trail.
    */
   async createCheckpoint(): Promise<CheckpointRecord | null> {
+    await this.audit.seal();
     return this.db.run(async () => {
       const head = await this.repo.readHead();
       if (head.seq === 0) return null;
@@ -86,8 +88,9 @@ export class AuditTrailService {
     return outcome;
   }
 
-  /** Verify the live store page by page against its checkpoints and chain head (reads only). */
+  /** Verify the live store page by page against its checkpoints and chain head (after sealing what is pending). */
   async verifyStore(): Promise<TrailVerification> {
+    await this.audit.seal();
     const jwks = await this.signer.allPublicKeys();
     const head = await this.repo.readHead();
     let anchor: { seq: number; hash: string } | undefined;
@@ -127,6 +130,7 @@ export class AuditTrailService {
    * public key: all an offline verifier needs. The export itself is audited afterwards.
    */
   async exportRange(range: { from?: Date; to?: Date }, actor: AuditActor): Promise<AuditExport> {
+    await this.audit.seal();
     const jwks = await this.signer.allPublicKeys();
     const seqs = await this.repo.seqRangeForTime(range.from, range.to);
     const entries: AuditRecord[] = [];

@@ -4,6 +4,7 @@ import type { AuditActor, AuditOutcome, AuditRecord, CheckpointRecord } from './
 
 interface EntryRow {
   seq: string;
+  id: string | null;
   at: Date;
   action: string;
   outcome: string;
@@ -44,13 +45,14 @@ export interface AuditSearchFilter {
 }
 
 /** A JSON array of entry rows as a relation (one statement for a whole batch). */
-const RECORDSET = `jsonb_to_recordset($1::jsonb) AS x(seq bigint, at timestamptz, action text, outcome text,
+const RECORDSET = `jsonb_to_recordset($1::jsonb) AS x(seq bigint, id bigint, at timestamptz, action text, outcome text,
   actor_type text, actor_id text, actor_role text, actor_org_type text, actor_org_id text, target_type text, target_id text,
   project_id text, trust_id text, correlation_id text, trace_id text, payload jsonb, prev_hash char(64), hash char(64))`;
 
 function rowOf(r: AuditRecord): Record<string, unknown> {
   return {
     seq: r.seq,
+    id: r.id ?? null,
     at: r.at,
     action: r.action,
     outcome: r.outcome,
@@ -72,11 +74,68 @@ function rowOf(r: AuditRecord): Record<string, unknown> {
 }
 
 const ENTRY_COLUMNS =
-  'seq, at, action, outcome, actor_type, actor_id, actor_role, actor_org_type, actor_org_id, target_type, target_id, project_id, trust_id, correlation_id, trace_id, payload, prev_hash, hash';
+  'seq, id, at, action, outcome, actor_type, actor_id, actor_role, actor_org_type, actor_org_id, target_type, target_id, project_id, trust_id, correlation_id, trace_id, payload, prev_hash, hash';
+
+const BODY_COLUMNS =
+  'at, action, outcome, actor_type, actor_id, actor_role, actor_org_type, actor_org_id, target_type, target_id, project_id, trust_id, correlation_id, trace_id, payload';
+
+interface PendingRow extends Omit<EntryRow, 'seq' | 'id' | 'prev_hash' | 'hash'> {
+  id: string;
+}
+
+function pendingParams(r: AppendedBody): unknown[] {
+  return [
+    r.at,
+    r.action,
+    r.outcome,
+    r.actor.type,
+    r.actor.id,
+    r.actor.role,
+    r.actor.orgType,
+    r.actor.orgId,
+    r.target?.type ?? null,
+    r.target?.id ?? null,
+    r.projectId,
+    r.trustId,
+    r.correlationId,
+    r.traceId,
+    JSON.stringify(r.payload),
+  ];
+}
+
+type AppendedBody = Omit<AuditRecord, 'seq' | 'id' | 'prevHash' | 'hash'>;
+
+/** A pending entry as a JSON recordset row (`BODY_COLUMNS`). */
+function pendingRowOf(r: AppendedBody): Record<string, unknown> {
+  const { seq: _s, id: _i, prev_hash: _p, hash: _h, ...row } = rowOf({ ...r, seq: 0, prevHash: '', hash: '' });
+  return row;
+}
+
+function bodyOf(r: Omit<EntryRow, 'seq' | 'id' | 'prev_hash' | 'hash'>): AppendedBody {
+  return {
+    at: r.at.toISOString(),
+    action: r.action,
+    outcome: r.outcome as AuditOutcome,
+    actor: {
+      type: r.actor_type as AuditActor['type'],
+      id: r.actor_id,
+      role: r.actor_role,
+      orgType: r.actor_org_type as AuditActor['orgType'],
+      orgId: r.actor_org_id,
+    },
+    target: r.target_type !== null && r.target_id !== null ? { type: r.target_type, id: r.target_id } : null,
+    projectId: r.project_id,
+    trustId: r.trust_id,
+    correlationId: r.correlation_id,
+    traceId: r.trace_id,
+    payload: r.payload,
+  };
+}
 
 export function recordOf(r: EntryRow): AuditRecord {
   return {
     seq: Number(r.seq),
+    ...(r.id !== null && r.id !== undefined ? { id: Number(r.id) } : {}),
     at: r.at.toISOString(),
     action: r.action,
     outcome: r.outcome as AuditOutcome,
@@ -122,54 +181,45 @@ export class AuditRepository {
     return { seq: Number(head.seq), hash: head.hash };
   }
 
-  /**
-   * Lock the head, chain the entry and advance the head in ONE statement, so the lock is held
-   * for one round trip plus the commit. The database assigns `seq` and computes
-   * `hash = sha256(prevHash || prefix || seq || suffix)`, where prefix and suffix are the
-   * canonical JSON of the entry around its `seq` member (see `canonicalJsonAround`): the same
-   * bytes `chainHash` hashes, so verification in TypeScript agrees.
-   * `FOR UPDATE` in READ COMMITTED re-reads a head that another transaction moved while we
-   * waited, so each append builds on the latest committed head: no gaps, no forks.
-   */
-  async appendLocked(
-    r: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>,
-    canonical: { prefix: string; suffix: string },
-  ): Promise<{ seq: number; prevHash: string; hash: string }> {
-    const rows = await this.db.query<{ seq: string; prev_hash: string; hash: string }>(
-      `WITH head AS (
-         SELECT seq + 1 AS seq, hash AS prev FROM audit.chain_head WHERE id = 1 FOR UPDATE
-       ), next AS (
-         SELECT seq, prev, encode(sha256(decode(prev, 'hex') || convert_to($1 || seq::text || $2, 'UTF8')), 'hex') AS hash FROM head
-       ), ins AS (
-         INSERT INTO audit.entry (${ENTRY_COLUMNS})
-         SELECT next.seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, next.prev, next.hash FROM next
-         RETURNING seq, prev_hash, hash
-       )
-       UPDATE audit.chain_head SET seq = ins.seq, hash = ins.hash FROM ins WHERE audit.chain_head.id = 1
-       RETURNING ins.seq, ins.prev_hash, ins.hash`,
-      [
-        canonical.prefix,
-        canonical.suffix,
-        r.at,
-        r.action,
-        r.outcome,
-        r.actor.type,
-        r.actor.id,
-        r.actor.role,
-        r.actor.orgType,
-        r.actor.orgId,
-        r.target?.type ?? null,
-        r.target?.id ?? null,
-        r.projectId,
-        r.trustId,
-        r.correlationId,
-        r.traceId,
-        JSON.stringify(r.payload),
-      ],
+  /** Append one entry to `audit.pending` in the current transaction; returns its append id. */
+  async insertPending(r: AppendedBody): Promise<number> {
+    const rows = await this.db.query<{ id: string }>(
+      `INSERT INTO audit.pending (${BODY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+      pendingParams(r),
     );
-    const row = rows[0];
-    if (!row) throw new Error('audit chain head missing: migrations not applied');
-    return { seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
+    return Number(rows[0]!.id);
+  }
+
+  /** Append several entries in one statement; ids come back in the order given (nextval follows `ORDER BY ord`). */
+  async insertPendingMany(rs: readonly AppendedBody[]): Promise<number[]> {
+    if (rs.length === 0) return [];
+    const rows = await this.db.query<{ id: string }>(
+      `INSERT INTO audit.pending (${BODY_COLUMNS})
+       SELECT ${BODY_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS x(at timestamptz, action text, outcome text,
+         actor_type text, actor_id text, actor_role text, actor_org_type text, actor_org_id text, target_type text, target_id text,
+         project_id text, trust_id text, correlation_id text, trace_id text, payload jsonb, ord bigint)
+       ORDER BY ord
+       RETURNING id`,
+      [JSON.stringify(rs.map((r, ord) => ({ ...pendingRowOf(r), ord })))],
+    );
+    return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  }
+
+  async hasPending(): Promise<boolean> {
+    const rows = await this.db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM audit.pending) AS any');
+    return rows[0]?.any === true;
+  }
+
+  /**
+   * Remove up to `limit` committed pending entries, lowest append id first, for the sealer
+   * (which holds the head lock, so no other sealer takes the same rows).
+   */
+  async takePending(limit: number): Promise<(AppendedBody & { id: number })[]> {
+    const rows = await this.db.query<PendingRow>(
+      `DELETE FROM audit.pending WHERE id IN (SELECT id FROM audit.pending ORDER BY id LIMIT $1) RETURNING id, ${BODY_COLUMNS}`,
+      [limit],
+    );
+    return rows.map((r) => ({ ...bodyOf(r), id: Number(r.id) })).sort((a, b) => a.id - b.id);
   }
 
   /** Insert several chained entries and move the head to the last, in one round trip (the head is already locked). */
@@ -181,28 +231,6 @@ export class AuditRepository {
        UPDATE audit.chain_head SET seq = $2, hash = $3 WHERE id = 1`,
       [JSON.stringify(rs.map(rowOf)), last.seq, last.hash],
     );
-  }
-
-  /**
-   * Compare-and-set append: insert entries chained on `expected` and move the head, in ONE
-   * statement and (outside a transaction) one implicit transaction, only if the head is still
-   * `expected`. The head row lock is then held for that statement and its commit only. If another
-   * writer moved the head first (READ COMMITTED re-checks the WHERE against the row it waited
-   * for), nothing is written and false is returned: the caller re-reads the head and retries.
-   */
-  async appendIfHead(rs: readonly AuditRecord[], expected: { seq: number; hash: string }): Promise<boolean> {
-    const last = rs[rs.length - 1];
-    if (!last) return true;
-    const rows = await this.db.query(
-      `WITH upd AS (
-         UPDATE audit.chain_head SET seq = $2, hash = $3 WHERE id = 1 AND seq = $4 AND hash = $5 RETURNING id
-       )
-       INSERT INTO audit.entry (${ENTRY_COLUMNS})
-       SELECT ${ENTRY_COLUMNS} FROM ${RECORDSET} WHERE EXISTS (SELECT 1 FROM upd) ORDER BY seq
-       RETURNING seq`,
-      [JSON.stringify(rs.map(rowOf)), last.seq, last.hash, expected.seq, expected.hash],
-    );
-    return rows.length === rs.length;
   }
 
   async search(f: AuditSearchFilter): Promise<AuditRecord[]> {

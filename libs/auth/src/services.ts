@@ -36,7 +36,7 @@ export function createIdentityServices(parts: { db: Db; config: HarbourConfig; k
     login: new LoginService(db, users, tokens, audit, keys),
     organisations: new OrganisationService(db, orgRepo, audit),
     clientAdmin: new ClientAdminService(config, db, clients, orgRepo, audit),
-    userAdmin: new UserAdminService(db, users, orgRepo, audit),
+    userAdmin: new UserAdminService(config, db, users, orgRepo, audit),
   };
 }
 export type IdentityServices = ReturnType<typeof createIdentityServices>;

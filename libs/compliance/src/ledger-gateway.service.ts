@@ -250,7 +250,7 @@ export class LedgerGatewayService {
           projectId,
           payload: { periodId, amountPence: agreement.fixedFeePerPeriodPence, outcome: 'recorded' },
         });
-        await this.metering.recordPeriodFee({ projectId, periodId, auditSeq: entry.seq });
+        await this.metering.recordPeriodFee({ projectId, periodId, auditEntryId: entry.id });
       });
       periodFees++;
     }

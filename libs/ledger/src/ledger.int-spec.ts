@@ -36,7 +36,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
   const trusts: string[] = [];
   const partners: Record<'A' | 'B', string> = { A: '', B: '' };
   let projects: ProjectSpec[] = [];
-  let auditSeq = 1000;
+  let auditEntryId = 1000;
   /** What the test expects, from its own price table: fee and trust share per project. */
   const expected = new Map<string, { fees: number; share: number }>();
   const journalsByKey = new Map<string, string>();
@@ -55,7 +55,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
       kind,
       quantity,
       occurredAt,
-      auditSeq: ++auditSeq,
+      auditEntryId: ++auditEntryId,
       contributions: patients.map((n, i) => ({ trustId: trusts[i] ?? '', patients: n })).filter((c) => c.patients > 0),
     });
     if (res.outcome === 'recorded' && res.periodId === PERIOD) {
@@ -169,9 +169,9 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
     });
 
     // The scripted month.
-    await ledger.metering.recordPeriodFee({ projectId: p1.id, periodId: PERIOD, auditSeq: ++auditSeq });
+    await ledger.metering.recordPeriodFee({ projectId: p1.id, periodId: PERIOD, auditEntryId: ++auditEntryId });
     expected.set(p1.id, { fees: p1.fees.fixedPerPeriodPence, share: halfUpShare(p1.fees.fixedPerPeriodPence, p1.bps) });
-    await ledger.metering.recordPeriodFee({ projectId: p2.id, periodId: PERIOD, auditSeq: ++auditSeq });
+    await ledger.metering.recordPeriodFee({ projectId: p2.id, periodId: PERIOD, auditEntryId: ++auditEntryId });
     expected.set(p2.id, { fees: p2.fees.fixedPerPeriodPence, share: halfUpShare(p2.fees.fixedPerPeriodPence, p2.bps) });
     for (let i = 0; i < 20; i++)
       await meter(p1, 'query.executed', 1, at(1 + i), [17 + i, 3 * i, i % 4 === 0 ? 0 : 101 - i], `query.executed:p1:${i}`);
@@ -195,7 +195,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
       projectId: p1.id,
       kind: 'query.executed',
       occurredAt: at(4),
-      auditSeq: 99_999,
+      auditEntryId: 99_999,
       contributions: [{ trustId: trusts[0] ?? '', patients: 1 }],
     });
     assert.equal(again.outcome, 'duplicate');
@@ -210,7 +210,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
           kind: 'imaging.study_retrieved',
           quantity: 2,
           occurredAt: at(23),
-          auditSeq: 5_000,
+          auditEntryId: 5_000,
           contributions: [{ trustId: trusts[1] ?? '', patients: 4 }],
         }),
       ),
@@ -232,7 +232,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
         kind: 'imaging.study_retrieved',
         quantity: 3,
         occurredAt: at(23),
-        auditSeq: 5_001,
+        auditEntryId: 5_001,
         contributions: [],
       }),
       isDomain('conflict'),
@@ -256,7 +256,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
         projectId: randomUUID(),
         kind: 'query.executed',
         occurredAt: at(1),
-        auditSeq: 1,
+        auditEntryId: 1,
         contributions: [],
       }),
       isDomain('not_found'),
@@ -268,7 +268,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
         kind: 'compute.minutes',
         quantity: 1.5,
         occurredAt: at(1),
-        auditSeq: 1,
+        auditEntryId: 1,
         contributions: [],
       }),
       isDomain('invalid_request'),
@@ -320,7 +320,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
       s2.totals[0]?.amountPence,
     );
     for (const e of events) {
-      assert.ok(e.billableEventId && e.auditSeq && e.lineNo >= 1 && e.lineNo <= s2.lines.length);
+      assert.ok(e.billableEventId && e.auditEntryId && e.lineNo >= 1 && e.lineNo <= s2.lines.length);
     }
     for (const l of s2.lines) assert.equal(events.filter((e) => e.lineNo === l.lineNo).length, l.events);
   });
@@ -486,7 +486,7 @@ describe('ledger over a scripted period (2 partners, 3 trusts)', () => {
         projectId: p1.id,
         kind: 'output.released',
         occurredAt: new Date('2025-04-15T10:00:00Z'),
-        auditSeq: ++auditSeq,
+        auditEntryId: ++auditEntryId,
         contributions: [{ trustId: trusts[0] ?? '', patients: 3 }],
       });
       posted();

@@ -62,7 +62,7 @@ export interface NewBillableEvent {
   readonly currency: string;
   readonly occurredAt: Date;
   readonly periodId: PeriodId;
-  readonly auditSeq: bigint;
+  readonly auditEntryId: bigint;
 }
 
 export interface StoredBillableEvent extends NewBillableEvent {
@@ -260,7 +260,7 @@ export class LedgerRepository {
     const rows = await this.db.query<{ id: string }>(
       `WITH e AS (
          INSERT INTO ledger.billable_event (id, idempotency_key, project_id, partner_id, agreement_id, kind, quantity, unit_price_pence, amount_pence,
-           trust_share_pence, currency, occurred_at, period_id, audit_seq)
+           trust_share_pence, currency, occurred_at, period_id, audit_entry_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id),
@@ -289,7 +289,7 @@ export class LedgerRepository {
         e.currency,
         e.occurredAt,
         e.periodId,
-        e.auditSeq.toString(),
+        e.auditEntryId.toString(),
         contributions.map((c) => c.trustId),
         contributions.map((c) => c.patients),
         contributions.map((c) => c.sharePence),
@@ -361,7 +361,7 @@ export class LedgerRepository {
       currency: str(r['currency']),
       occurredAt: new Date(r['occurred_at'] as string),
       periodId: str(r['period_id']),
-      auditSeq: BigInt(r['audit_seq'] as string),
+      auditEntryId: BigInt(r['audit_entry_id'] as string),
       journalId: strOrNull(r['journal_id']),
       contributions: contributions.map((c) => ({ trustId: c.trust_id, patients: pence(c.patients), sharePence: pence(c.share_pence) })),
     };

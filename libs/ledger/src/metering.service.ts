@@ -29,8 +29,8 @@ export interface BillableEventInput {
   /** Units: queries, compute minutes (whole, rounded up by the caller), outputs, studies, periods. Default 1. */
   readonly quantity?: number;
   readonly occurredAt: Date;
-  /** `seq` of the audit entry that records the action (`audit.entry.seq`). */
-  readonly auditSeq: number | bigint;
+  /** Append id of the audit entry that records the action (`audit.entry.id`), from `AuditLog.append` in the same transaction. */
+  readonly auditEntryId: number | bigint;
   /** Patients each trust contributed to the event, at the time of the event. */
   readonly contributions: readonly Contribution[];
 }
@@ -47,7 +47,7 @@ export interface MeteredEvent {
   readonly trustSharePence: number;
   readonly stationRevenuePence: number;
   readonly splits: readonly TrustSplit[];
-  readonly auditSeq: string;
+  readonly auditEntryId: string;
 }
 
 const MAX_KEY_LENGTH = 200;
@@ -74,9 +74,13 @@ export class MeteringService {
     const quantity = input.quantity ?? 1;
     if (!(input.occurredAt instanceof Date) || Number.isNaN(input.occurredAt.getTime()))
       throw invalid('occurredAt', 'must be a valid date');
-    const auditSeq =
-      typeof input.auditSeq === 'bigint' ? input.auditSeq : Number.isSafeInteger(input.auditSeq) ? BigInt(input.auditSeq) : -1n;
-    if (auditSeq <= 0n) throw invalid('auditSeq', 'must be the positive sequence number of the audit entry');
+    const auditEntryId =
+      typeof input.auditEntryId === 'bigint'
+        ? input.auditEntryId
+        : Number.isSafeInteger(input.auditEntryId)
+          ? BigInt(input.auditEntryId)
+          : -1n;
+    if (auditEntryId <= 0n) throw invalid('auditEntryId', 'must be the positive append id of the audit entry');
     const contributions = input.contributions.map((c, i) => ({
       trustId: requireUuid(c.trustId, `contributions[${i}].trustId`),
       patients: c.patients,
@@ -122,7 +126,7 @@ export class MeteringService {
             currency: agreement.currency,
             occurredAt: input.occurredAt,
             periodId,
-            auditSeq,
+            auditEntryId,
           },
           pricing.splits,
           accounts,
@@ -148,7 +152,7 @@ export class MeteringService {
           trustSharePence: pricing.trustSharePence,
           stationRevenuePence: pricing.stationRevenuePence,
           splits: pricing.splits,
-          auditSeq: auditSeq.toString(),
+          auditEntryId: auditEntryId.toString(),
         };
       });
     } catch (err) {
@@ -163,7 +167,7 @@ export class MeteringService {
   async recordPeriodFee(input: {
     projectId: string;
     periodId: PeriodId;
-    auditSeq: number | bigint;
+    auditEntryId: number | bigint;
     contributions?: readonly Contribution[];
   }): Promise<MeteredEvent> {
     const periodId = rule('periodId', () => assertPeriodId(input.periodId));
@@ -173,7 +177,7 @@ export class MeteringService {
       kind: 'fee.period',
       quantity: 1,
       occurredAt: periodBounds(periodId).start,
-      auditSeq: input.auditSeq,
+      auditEntryId: input.auditEntryId,
       contributions: input.contributions ?? [],
     });
   }
@@ -195,7 +199,7 @@ export class MeteringService {
       trustSharePence: e.trustSharePence,
       stationRevenuePence: e.amountPence - e.trustSharePence,
       splits: e.contributions,
-      auditSeq: e.auditSeq.toString(),
+      auditEntryId: e.auditEntryId.toString(),
     };
   }
 }

@@ -52,7 +52,7 @@ export class ReconciliationRepository {
   eventsWithoutPostings(periodId: PeriodId): Promise<{ total: number; items: Finding[] }> {
     return this.findings(
       `SELECT e.id::text AS ref,
-              CASE WHEN j.id IS NULL THEN 'billable event ' || e.idempotency_key || ' (audit ' || e.audit_seq || ') has no posting'
+              CASE WHEN j.id IS NULL THEN 'billable event ' || e.idempotency_key || ' (audit ' || e.audit_entry_id || ') has no posting'
                    ELSE 'billable event ' || e.idempotency_key || ' is posted in ' || j.period_id END AS detail
          FROM ledger.billable_event e LEFT JOIN ledger.journal j ON j.billable_event_id = e.id
         WHERE e.period_id = $1 AND (j.id IS NULL OR j.period_id <> e.period_id)`,

@@ -1,9 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * One entry of the hash-chained audit trail (`audit.entry`). Append-only: a trigger refuses
- * UPDATE, DELETE and TRUNCATE. `seq` is gap-free (assigned under the chain-head row lock).
- * Columns mirror `AuditRecord`; `bigint` comes back from pg as a string.
+ * One sealed entry of the hash-chained audit trail (`audit.entry`). Append-only: a trigger
+ * refuses UPDATE, DELETE and TRUNCATE. `seq` is the gap-free chain position, assigned when the
+ * sealer moves the entry out of `audit.pending` under the chain-head lock; `id` is the entry's
+ * identity from the moment it was appended in its caller's transaction (what the ledger and
+ * other records point at). Columns mirror `AuditRecord`; `bigint` comes back from pg as a string.
  */
 @Entity({ schema: 'audit', name: 'entry' })
 @Index(['at'])
@@ -14,6 +16,11 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 export class AuditEntry {
   @PrimaryColumn({ type: 'bigint' })
   seq!: string;
+
+  /** Null only for entries sealed before append ids existed (their hashes do not cover one). */
+  @Index({ unique: true })
+  @Column({ type: 'bigint', nullable: true })
+  id!: string | null;
 
   @Column({ type: 'timestamptz' })
   at!: Date;

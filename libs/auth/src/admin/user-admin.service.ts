@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@harbour/persistence';
+import { HARBOUR_CONFIG, type HarbourConfig } from '@harbour/config';
 import { DomainError, notFound, type FieldError } from '@harbour/errors';
 import { AuditLog } from '@harbour/audit';
 import { UserRepository } from '../repositories/user.repository.js';
@@ -45,6 +46,7 @@ type Grant = { role: Role; trustId: string | null; partnerId: string | null };
 @Injectable()
 export class UserAdminService {
   constructor(
+    @Inject(HARBOUR_CONFIG) private readonly config: HarbourConfig,
     @Inject(Db) private readonly db: Db,
     @Inject(UserRepository) private readonly users: UserRepository,
     @Inject(OrganisationRepository) private readonly orgs: OrganisationRepository,
@@ -89,6 +91,13 @@ export class UserAdminService {
         fields: [{ field: 'password', messages: ['give a password or an externalSubject'] }],
       });
     }
+    // Single sign-on users belong to the configured provider unless another issuer is named.
+    const externalIssuer = input.externalSubject !== undefined ? (input.externalIssuer ?? this.config.auth.oidc?.issuer) : undefined;
+    if (input.externalSubject !== undefined && externalIssuer === undefined) {
+      throw new DomainError('validation_failed', 'request body is invalid', {
+        fields: [{ field: 'externalSubject', messages: ['no OpenID Connect provider is configured (HARBOUR_OIDC_ISSUER)'] }],
+      });
+    }
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
     return this.db.run(async () => {
       const grants = await this.checkGrants([], input.roles);
@@ -99,7 +108,7 @@ export class UserAdminService {
           username: input.username,
           email: input.email ?? null,
           passwordHash,
-          externalIssuer: input.externalSubject ? (input.externalIssuer ?? null) : null,
+          externalIssuer: externalIssuer ?? null,
           externalSubject: input.externalSubject ?? null,
         });
       } catch (err) {

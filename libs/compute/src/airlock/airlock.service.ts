@@ -186,12 +186,12 @@ export class AirlockService {
           payload: { jobId: o.job_id, sha256: o.sha256, trustIds: [...o.trust_ids] },
         });
       }
-      let releasedSeq = 0;
+      let releasedEntryId = 0;
       for (const e of entries) {
         const appended = await this.audit.append(e);
-        if (e.action === 'airlock.output_released') releasedSeq = appended.seq;
+        if (e.action === 'airlock.output_released') releasedEntryId = appended.id;
       }
-      if (outcome === 'released') await this.meterRelease(o, releasedSeq);
+      if (outcome === 'released') await this.meterRelease(o, releasedEntryId);
       const updated = (await this.repo.output(o.id))!;
       const titles = await this.repo.projectTitles([o.project_id]);
       return airlockView(updated, all, required, titles.get(o.project_id) ?? null);
@@ -222,7 +222,7 @@ export class AirlockService {
    * share follows the persons the output's job was served from that trust (`compute.job_member`);
    * a job that read nobody splits it equally, as the agreement says for events without patients.
    */
-  private async meterRelease(o: OutputRow, auditSeq: number): Promise<void> {
+  private async meterRelease(o: OutputRow, auditEntryId: number): Promise<void> {
     const served = new Map((await this.repo.jobContributions(o.job_id)).map((c) => [c.trustId, c.patients]));
     await this.metering.meter({
       idempotencyKey: `output.released:${o.id}`,
@@ -230,7 +230,7 @@ export class AirlockService {
       kind: 'output.released',
       quantity: 1,
       occurredAt: new Date(),
-      auditSeq,
+      auditEntryId,
       contributions: o.trust_ids.map((trustId) => ({ trustId, patients: served.get(trustId) ?? 0 })),
     });
   }

@@ -400,10 +400,10 @@ export class ComputeJobRunner implements OnModuleDestroy {
           };
         }),
       ];
-      let finishedSeq = 0;
+      let finishedEntryId = 0;
       for (const entry of entries) {
         const appended = await this.audit.append(entry);
-        if (entry.action === 'compute.job_finished') finishedSeq = appended.seq;
+        if (entry.action === 'compute.job_finished') finishedEntryId = appended.id;
       }
       // Bill the run only when the sandbox ran (a run refused at start, or lost with its worker, costs the partner nothing).
       if (result && run) {
@@ -413,7 +413,7 @@ export class ComputeJobRunner implements OnModuleDestroy {
           kind: 'compute.minutes',
           quantity: computeMinutes(Math.round(result.usage.wallMs)), // the wallMs of the finish entry
           occurredAt: new Date(),
-          auditSeq: finishedSeq,
+          auditEntryId: finishedEntryId,
           contributions: run.contributions,
         });
       }

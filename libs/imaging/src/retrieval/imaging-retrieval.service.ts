@@ -313,19 +313,19 @@ export class ImagingRetrievalService {
             withheld: withheld.get(trustId) ?? 0,
           },
         });
-        if (mine.length > 0) await this.meter(ctx.scope.projectId, trustId, mine, entry.seq);
+        if (mine.length > 0) await this.meter(ctx.scope.projectId, trustId, mine, entry.id);
       }
     });
     return served;
   }
 
   /**
-   * Bill one trust's part of a retrieval once (key `imaging.study_retrieved:<audit seq>`: every
+   * Bill one trust's part of a retrieval once (key `imaging.study_retrieved:<audit entry id>`: every
    * WADO-RS call that disclosed instances is a billable retrieval), one unit per study disclosed,
    * the trust contributing the patients of those studies. Not billable without an agreement in
    * effect (as `ProjectQueryService` does for queries).
    */
-  private async meter(projectId: string, trustId: string, rows: readonly RetrievalRow[], auditSeq: number): Promise<void> {
+  private async meter(projectId: string, trustId: string, rows: readonly RetrievalRow[], auditEntryId: number): Promise<void> {
     const occurredAt = new Date();
     try {
       await this.agreements.getAgreement(projectId, occurredAt);
@@ -334,12 +334,12 @@ export class ImagingRetrievalService {
       throw err;
     }
     await this.metering.recordBillableEvent({
-      idempotencyKey: `imaging.study_retrieved:${auditSeq}`,
+      idempotencyKey: `imaging.study_retrieved:${auditEntryId}`,
       projectId,
       kind: 'imaging.study_retrieved',
       quantity: new Set(rows.map((r) => r.deid_study_uid)).size,
       occurredAt,
-      auditSeq,
+      auditEntryId,
       contributions: [{ trustId, patients: new Set(rows.map((r) => r.pseudonym)).size }],
     });
   }

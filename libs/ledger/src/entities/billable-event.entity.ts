@@ -56,9 +56,9 @@ export class BillableEvent {
   @Column('text')
   periodId!: string;
 
-  /** `audit.entry.seq` of the audited action that proves the event. */
+  /** `audit.entry.id` of the audited action that proves the event (known in the action's own transaction). */
   @Column('bigint')
-  auditSeq!: string;
+  auditEntryId!: string;
 
   @CreateDateColumn({ type: 'timestamptz' })
   recordedAt!: Date;

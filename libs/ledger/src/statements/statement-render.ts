@@ -25,8 +25,8 @@ export const STATEMENT_CSV_HEADER = [
   'gross_pence',
   'amount_pence',
   'amount',
-  'audit_seq_first',
-  'audit_seq_last',
+  'audit_entry_id_first',
+  'audit_entry_id_last',
 ];
 
 /** The statement lines as CSV (one row per line, then one total row per currency). */
@@ -45,8 +45,8 @@ export function renderStatementCsv(s: Statement): string {
       l.grossPence,
       l.amountPence,
       formatPence(l.amountPence),
-      l.auditSeqFirst,
-      l.auditSeqLast,
+      l.auditEntryIdFirst,
+      l.auditEntryIdLast,
     ]);
   }
   for (const t of s.totals)
@@ -74,7 +74,7 @@ export const EVENTS_CSV_HEADER = [
   'journal_kind',
   'billable_event_id',
   'idempotency_key',
-  'audit_seq',
+  'audit_entry_id',
   'occurred_at',
   'project_id',
   'event_kind',
@@ -96,7 +96,7 @@ export function eventsCsvRow(e: StatementEvent): string {
     e.journalKind,
     e.billableEventId,
     e.idempotencyKey,
-    e.auditSeq,
+    e.auditEntryId,
     e.occurredAt,
     e.projectId,
     e.eventKind,

@@ -29,8 +29,8 @@ export interface SummaryRow extends LineKey {
   readonly grossPence: number;
   readonly debitPence: number;
   readonly creditPence: number;
-  readonly auditSeqFirst: string | null;
-  readonly auditSeqLast: string | null;
+  readonly auditEntryIdFirst: string | null;
+  readonly auditEntryIdLast: string | null;
 }
 
 export interface DetailRow extends LineKey {
@@ -38,7 +38,7 @@ export interface DetailRow extends LineKey {
   readonly journalKind: string;
   readonly billableEventId: string | null;
   readonly idempotencyKey: string | null;
-  readonly auditSeq: string | null;
+  readonly auditEntryId: string | null;
   readonly occurredAt: string | null;
   readonly quantity: number;
   readonly patients: number | null;
@@ -96,7 +96,7 @@ export class StatementRepository {
               coalesce(sum(${SIGN} * c.patients), 0) AS patients,
               coalesce(sum(${SIGN} * e.amount_pence), 0) AS gross,
               sum(l.debit_pence) AS debit, sum(l.credit_pence) AS credit,
-              min(e.audit_seq)::text AS seq_first, max(e.audit_seq)::text AS seq_last
+              min(e.audit_entry_id)::text AS id_first, max(e.audit_entry_id)::text AS id_last
        ${FROM}
        GROUP BY ${KEY}
        ORDER BY ${KEY}`,
@@ -110,8 +110,8 @@ export class StatementRepository {
       grossPence: pence(r['gross'] as string),
       debitPence: pence(r['debit'] as string),
       creditPence: pence(r['credit'] as string),
-      auditSeqFirst: (r['seq_first'] as string | null) ?? null,
-      auditSeqLast: (r['seq_last'] as string | null) ?? null,
+      auditEntryIdFirst: (r['id_first'] as string | null) ?? null,
+      auditEntryIdLast: (r['id_last'] as string | null) ?? null,
     }));
   }
 
@@ -130,12 +130,12 @@ export class StatementRepository {
     await this.db.query(
       `DECLARE ${cursor} NO SCROLL CURSOR FOR
        SELECT a.kind AS account_kind, a.owner_id, l.currency, e.project_id, COALESCE(e.kind, 'adjustment') AS event_kind, e.unit_price_pence,
-              j.id AS journal_id, j.kind AS journal_kind, e.id AS event_id, e.idempotency_key, e.audit_seq::text AS audit_seq,
+              j.id AS journal_id, j.kind AS journal_kind, e.id AS event_id, e.idempotency_key, e.audit_entry_id::text AS audit_entry_id,
               to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
               ${SIGN} * coalesce(e.quantity, 0) AS quantity, ${SIGN} * c.patients AS patients, ${SIGN} * e.amount_pence AS fee,
               l.debit_pence, l.credit_pence
        ${FROM}
-       ORDER BY ${KEY}, e.audit_seq, l.id`,
+       ORDER BY ${KEY}, e.audit_entry_id, l.id`,
       [periodId, party?.accountKind ?? null, party?.ownerId ?? null],
     );
     for (;;) {
@@ -148,7 +148,7 @@ export class StatementRepository {
           journalKind: String(r['journal_kind']),
           billableEventId: (r['event_id'] as string | null) ?? null,
           idempotencyKey: (r['idempotency_key'] as string | null) ?? null,
-          auditSeq: (r['audit_seq'] as string | null) ?? null,
+          auditEntryId: (r['audit_entry_id'] as string | null) ?? null,
           occurredAt: (r['occurred_at'] as string | null) ?? null,
           quantity: pence(r['quantity'] as string),
           patients: r['patients'] === null ? null : pence(r['patients'] as string),

@@ -61,8 +61,8 @@ function buildStatement(
     grossPence: r.grossPence,
     // Receivables grow by debits, payables by credits.
     amountPence: isPartner ? r.debitPence - r.creditPence : r.creditPence - r.debitPence,
-    auditSeqFirst: r.auditSeqFirst,
-    auditSeqLast: r.auditSeqLast,
+    auditEntryIdFirst: r.auditEntryIdFirst,
+    auditEntryIdLast: r.auditEntryIdLast,
   }));
   const totals = new Map<string, { events: number; grossPence: number; amountPence: number }>();
   for (const l of lines) {
@@ -90,7 +90,7 @@ function toEvent(r: DetailRow, lineNo: number): StatementEvent {
     journalKind: r.journalKind,
     billableEventId: r.billableEventId,
     idempotencyKey: r.idempotencyKey,
-    auditSeq: r.auditSeq,
+    auditEntryId: r.auditEntryId,
     occurredAt: r.occurredAt,
     projectId: r.projectId,
     eventKind: r.eventKind,

@@ -26,8 +26,8 @@ export interface StatementLine {
   /** Partner: amount charged (receivable). Trust: share earned (payable). */
   readonly amountPence: number;
   /** Audit sequence range of the events behind the line; each event is listed in the events file. */
-  readonly auditSeqFirst: string | null;
-  readonly auditSeqLast: string | null;
+  readonly auditEntryIdFirst: string | null;
+  readonly auditEntryIdLast: string | null;
 }
 
 export interface StatementTotal {
@@ -53,7 +53,7 @@ export interface StatementEvent {
   readonly journalKind: string;
   readonly billableEventId: string | null;
   readonly idempotencyKey: string | null;
-  readonly auditSeq: string | null;
+  readonly auditEntryId: string | null;
   readonly occurredAt: string | null;
   readonly projectId: string | null;
   readonly eventKind: string;

@@ -1,7 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 
-const current = new AsyncLocalStorage<EntityManager>();
+type AfterCommitHook = () => void | Promise<unknown>;
+
+interface TxContext {
+  readonly em: EntityManager;
+  readonly afterCommit: AfterCommitHook[];
+}
+
+const current = new AsyncLocalStorage<TxContext>();
 
 /**
  * Transactions carried by async context: a use case opens one with `run()`, and every
@@ -11,9 +18,12 @@ const current = new AsyncLocalStorage<EntityManager>();
 export class Db {
   constructor(readonly dataSource: DataSource) {}
 
+  /** Work started by after-commit hooks and not finished yet (`settle()` waits for it). */
+  readonly #inFlight = new Set<Promise<unknown>>();
+
   /** The manager of the current transaction, or the pool when none is open. */
   manager(): EntityManager {
-    return current.getStore() ?? this.dataSource.manager;
+    return current.getStore()?.em ?? this.dataSource.manager;
   }
 
   inTransaction(): boolean {
@@ -22,8 +32,38 @@ export class Db {
 
   async run<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
     const open = current.getStore();
-    if (open) return fn(open);
-    return this.dataSource.transaction((em) => current.run(em, () => fn(em)));
+    if (open) return fn(open.em);
+    const afterCommit: AfterCommitHook[] = [];
+    const result = await this.dataSource.transaction((em) => current.run({ em, afterCommit }, () => fn(em)));
+    // Outside the transaction's async context, so a hook that opens its own transaction gets a new one.
+    current.exit(() => {
+      for (const hook of afterCommit) this.start(hook);
+    });
+    return result;
+  }
+
+  private start(hook: AfterCommitHook): void {
+    const started = hook();
+    if (!(started instanceof Promise)) return;
+    const tracked = started.catch(() => undefined).finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
+  /** Wait for work after-commit hooks started (call before closing the pool, so none is cut off). */
+  async settle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
+  /**
+   * Run `hook` once the current transaction has committed (never if it rolls back); at once when
+   * no transaction is open. Hooks are fire-and-forget notifications (e.g. "the audit trail has
+   * entries to seal"): the caller does not wait for what they start, but `settle()` does, and
+   * must handle their own errors (a rejection is swallowed here).
+   */
+  afterCommit(hook: AfterCommitHook): void {
+    const open = current.getStore();
+    if (open) open.afterCommit.push(hook);
+    else this.start(hook);
   }
 
   /** Raw parameterised SQL in the current transaction; only repositories call this. */

@@ -49,6 +49,7 @@ export async function bootRuntime(opts: BootOptions): Promise<Runtime> {
   const queue = new JobQueue(server.url, (err) => logger.error({ component: 'queue', error: err.message }, 'queue error'));
   if (opts.queue !== false) await queue.start();
   let closed = false;
+  const db = new Db(dataSource);
   return {
     config,
     keys,
@@ -56,13 +57,15 @@ export async function bootRuntime(opts: BootOptions): Promise<Runtime> {
     metrics: new Metrics(),
     server,
     dataSource,
-    db: new Db(dataSource),
+    db,
     queue,
     store: createObjectStore(config),
     async close() {
       if (closed) return;
       closed = true;
       await queue.stop().catch(() => undefined);
+      // Let after-commit work (sealing audit entries) finish before the pool goes.
+      await db.settle();
       await dataSource.destroy().catch(() => undefined);
       await server.close().catch(() => undefined);
     },
