@@ -19,6 +19,14 @@ test('rejects wrong check digits, wrong lengths and non-digits', () => {
   assert.equal(canonicalNhsNumber(''), undefined);
 });
 
+test('placeholders of one repeated digit pass Modulus 11 but are refused', () => {
+  for (const placeholder of ['0000000000', '1111111111', '9999999999']) {
+    assert.equal(nhsCheckDigit(placeholder.slice(0, 9)), Number(placeholder[9]), `${placeholder} passes Modulus 11`);
+    assert.equal(isValidNhsNumber(placeholder), false);
+    assert.equal(canonicalNhsNumber(placeholder), undefined);
+  }
+});
+
 test('a check digit of 10 means the number can never be valid', () => {
   fc.assert(
     fc.property(fc.stringMatching(/^\d{9}$/), (nine) => {
@@ -26,7 +34,7 @@ test('a check digit of 10 means the number can never be valid', () => {
       if (check === undefined) {
         for (let d = 0; d <= 9; d++) assert.equal(isValidNhsNumber(nine + d), false);
       } else {
-        assert.equal(isValidNhsNumber(nine + check), true);
+        assert.equal(isValidNhsNumber(nine + check), !/^(\d)\1{9}$/.test(nine + check));
       }
     }),
   );

@@ -15,9 +15,15 @@ export function canonicalNhsNumber(input: string): string | undefined {
   return isValidNhsNumber(digits) ? digits : undefined;
 }
 
-/** True when `digits` is exactly ten digits and its Modulus 11 check digit is right. */
+/**
+ * True when `digits` is exactly ten digits and its Modulus 11 check digit is right, and it is not
+ * a run of one repeated digit. 0000000000, 1111111111 and 9999999999 pass Modulus 11, but they are
+ * never issued: hospital systems write them as "unknown" placeholders, and accepting one would
+ * make every patient so recorded one person.
+ */
 export function isValidNhsNumber(digits: string): boolean {
   if (!/^\d{10}$/.test(digits)) return false;
+  if (/^(\d)\1{9}$/.test(digits)) return false;
   const check = nhsCheckDigit(digits.slice(0, 9));
   return check !== undefined && check === Number(digits[9]);
 }
