@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { FhirResource } from './fhir-types.js';
 import type { RecordError } from './rejections.js';
@@ -94,9 +95,45 @@ function idFromRequestUrl(url: unknown, type: string): string | undefined {
 }
 
 /**
+ * An id for an entry that has none and nothing that names one (a transaction POST without a
+ * fullUrl, as many hospital interfaces send): a digest of the resource, so the same resource sent
+ * again gets the same id and re-ingestion stays idempotent.
+ */
+function contentId(resource: FhirResource): string {
+  return `h${createHash('sha256').update(JSON.stringify(resource)).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * The conditional references (FHIR R4 §3.1.0.4.3, "Type?identifier=system|value" in a
+ * transaction) that name a resource by one of its identifiers, in the spellings senders use: the
+ * bar raw or percent-encoded, the whole token encoded, or the value alone.
+ */
+function conditionalKeys(resource: FhirResource): string[] {
+  const ids = Array.isArray(resource.identifier) ? (resource.identifier as unknown[]) : [];
+  const keys: string[] = [];
+  for (const raw of ids) {
+    if (raw === null || typeof raw !== 'object') continue;
+    const { system, value } = raw as { system?: unknown; value?: unknown };
+    if (typeof value !== 'string' || value === '') continue;
+    const values = new Set([value, value.replace(/[\s-]/g, '')]);
+    for (const v of values) {
+      const prefix = `${resource.resourceType}?identifier=`;
+      keys.push(`${prefix}${v}`);
+      if (typeof system === 'string' && system !== '') {
+        keys.push(`${prefix}${system}|${v}`, `${prefix}${system}%7C${v}`, `${prefix}${system}%7c${v}`);
+        keys.push(`${prefix}${encodeURIComponent(`${system}|${v}`)}`);
+      }
+    }
+  }
+  return keys;
+}
+
+/**
  * Read a Bundle (or a single resource) from a `.json` file. Each entry keeps its own line so one bad
- * entry is refused alone; an entry without `resource.id` gets the id named by its PUT request URL or
- * by its `urn:uuid:` fullUrl, so references to it still resolve after pseudonymisation.
+ * entry is refused alone; an entry without `resource.id` gets the id named by its PUT request URL,
+ * by its `urn:uuid:` fullUrl, or else a digest of its content, so references to it still resolve
+ * after pseudonymisation. Conditional references to a resource of the same Bundle
+ * (`Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919`) resolve to it.
  */
 export async function readBundle(path: string, maxBytes = MAX_BUNDLE_BYTES): Promise<BundleRead> {
   const urlMap = new Map<string, string>();
@@ -161,11 +198,22 @@ export async function readBundle(path: string, maxBytes = MAX_BUNDLE_BYTES): Pro
     if (typeof resource.id !== 'string' || resource.id === '') {
       const fromUrl = idFromRequestUrl(request?.url, resource.resourceType);
       const fromUuid = fullUrl?.startsWith('urn:uuid:') ? fullUrl.slice(9) : undefined;
-      const id = fromUrl ?? fromUuid;
-      if (id !== undefined) resource.id = id;
+      resource.id = fromUrl ?? fromUuid ?? contentId(resource);
     }
     if (fullUrl !== undefined && typeof resource.id === 'string') urlMap.set(fullUrl, `${resource.resourceType}/${resource.id}`);
     entries.push({ line, index, fullUrl, resource });
   });
+  // Conditional references: an identifier shared by two resources of the Bundle is ambiguous and
+  // resolves to neither (FHIR: "multiple matches" fails the transaction), so the referrer is refused.
+  const conditional = new Map<string, string | null>();
+  for (const e of entries) {
+    if (!e.resource) continue;
+    const target = `${e.resource.resourceType}/${String(e.resource.id)}`;
+    for (const key of new Set(conditionalKeys(e.resource))) {
+      const seen = conditional.get(key);
+      conditional.set(key, seen === undefined || seen === target ? target : null);
+    }
+  }
+  for (const [key, target] of conditional) if (target !== null && !urlMap.has(key)) urlMap.set(key, target);
   return { bundleType, entries, urlMap };
 }
