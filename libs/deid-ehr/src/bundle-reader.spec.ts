@@ -105,3 +105,27 @@ test('an identifier shared by two Bundle resources makes a conditional reference
   const read = await readBundle(path);
   assert.equal(read.urlMap.has(`Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${NHS}`), false);
 });
+
+test('the CareConnect NHS number system (http://fhir.nhs.net/Id/nhs-number) still identifies the patient', async () => {
+  const inDir = await mkdtemp(join(tmpdir(), 'harbour-legacy-nhs-'));
+  const outDir = await mkdtemp(join(tmpdir(), 'harbour-legacy-nhs-out-'));
+  const patient = {
+    resourceType: 'Patient',
+    id: 'legacy',
+    identifier: [{ system: 'http://fhir.nhs.net/Id/nhs-number', value: NHS }],
+    birthDate: '1980-02-01',
+  };
+  const condition = {
+    resourceType: 'Condition',
+    id: 'c',
+    code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] },
+    subject: { identifier: { system: 'http://fhir.nhs.net/Id/nhs-number', value: NHS } },
+  };
+  await writeFile(join(inDir, 'Patient.ndjson'), `${JSON.stringify(patient)}\n`);
+  await writeFile(join(inDir, 'Condition.ndjson'), `${JSON.stringify(condition)}\n`);
+  const res = await deidentifyEhrDirectory(inDir, outDir, { keys: keysA });
+  assert.equal(res.rejected, 0, await readFile(join(outDir, 'rejections.json'), 'utf8'));
+  const out = readFileSync(join(outDir, 'Patient.ndjson'), 'utf8') + readFileSync(join(outDir, 'Condition.ndjson'), 'utf8');
+  assert.ok(out.includes(`Patient/${keysA.pseudonym(NHS)}`) || out.includes(`"id":"${keysA.pseudonym(NHS)}"`));
+  assert.ok(!out.includes(NHS));
+});

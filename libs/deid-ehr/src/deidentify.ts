@@ -1,5 +1,5 @@
 import type { ProjectKeys } from '@harbour/pseudonymisation';
-import { canonicalNhsNumber, NHS_NUMBER_SYSTEM, postcodeArea, postcodeOutward } from '@harbour/nhs';
+import { canonicalNhsNumber, isNhsNumberSystem, postcodeArea, postcodeOutward } from '@harbour/nhs';
 import { isObject, type FhirResource } from './fhir-types.js';
 import { shiftDate, yearOf } from './fhir-dates.js';
 import {
@@ -264,7 +264,7 @@ class Walker {
         const lit = parseLiteralReference(resolved);
         if (lit) refOut = this.rewriteTarget(lit.type, lit.id, r);
       }
-    } else if (isObject(value.identifier) && value.identifier.system === NHS_NUMBER_SYSTEM && typeof value.identifier.value === 'string') {
+    } else if (isObject(value.identifier) && isNhsNumberSystem(value.identifier.system) && typeof value.identifier.value === 'string') {
       // Logical reference by NHS number: becomes a literal reference to the pseudonymised Patient.
       const nhs = canonicalNhsNumber(value.identifier.value);
       if (nhs !== undefined && this.patient && nhs === this.patient.nhsNumber) refOut = `Patient/${this.patient.pseudonym}`;
@@ -290,7 +290,7 @@ class Walker {
   private identifier(value: unknown): Record<string, unknown> | undefined {
     if (!isObject(value) || typeof value.value !== 'string' || value.value === '') return undefined;
     // An NHS number anywhere but Patient is dropped: the pseudonym replaces it.
-    if (value.system === NHS_NUMBER_SYSTEM) return undefined;
+    if (isNhsNumberSystem(value.system)) return undefined;
     const system = typeof value.system === 'string' ? value.system : '';
     const isAccession =
       isObject(value.type) && Array.isArray(value.type.coding) && value.type.coding.some((c: unknown) => isObject(c) && c.code === ACSN);

@@ -1,4 +1,4 @@
-import { canonicalNhsNumber, NHS_NUMBER_SYSTEM, POSTCODE_IN_TEXT } from '@harbour/nhs';
+import { canonicalNhsNumber, isNhsNumberSystem, POSTCODE_IN_TEXT } from '@harbour/nhs';
 import { isObject, type FhirResource } from './fhir-types.js';
 
 /**
@@ -78,7 +78,7 @@ export function collectPatientIdentifiers(patient: FhirResource, nhsNumber?: str
   addTelecom(known, patient.telecom);
   addAddress(known, patient.address);
   for (const id of arr(patient.identifier)) {
-    if (!isObject(id) || id.system === NHS_NUMBER_SYSTEM) continue;
+    if (!isObject(id) || isNhsNumberSystem(id.system)) continue;
     const v = str(id.value);
     if (v) known.ids.push(v);
   }

@@ -1,4 +1,4 @@
-import { canonicalNhsNumber, isValidNhsNumber, NHS_NUMBER_SYSTEM } from '@harbour/nhs';
+import { canonicalNhsNumber, isValidNhsNumber, isNhsNumberSystem } from '@harbour/nhs';
 import { isObject, type FhirResource } from './fhir-types.js';
 import { isValidFhirDate, looksLikeDate } from './fhir-dates.js';
 import { parseLiteralReference } from './deidentify.js';
@@ -18,7 +18,7 @@ export function extractNhsNumber(patient: FhirResource): NhsNumberResult {
   const found = new Set<string>();
   let invalid = 0;
   for (const id of ids) {
-    if (!isObject(id) || id.system !== NHS_NUMBER_SYSTEM) continue;
+    if (!isObject(id) || !isNhsNumberSystem(id.system)) continue;
     const v = typeof id.value === 'string' ? canonicalNhsNumber(id.value) : undefined;
     if (v === undefined || !isValidNhsNumber(v)) invalid++;
     else found.add(v);
@@ -70,7 +70,7 @@ export function scanResource(resource: FhirResource, urlMap?: ReadonlyMap<string
         // unresolved urn:uuid: might be a patient we only know by fullUrl (pass 1 indexes those)
         if (value.type === 'Patient') scan.patientIds.add(ref);
       }
-    } else if (isObject(value.identifier) && value.identifier.system === NHS_NUMBER_SYSTEM && typeof value.identifier.value === 'string') {
+    } else if (isObject(value.identifier) && isNhsNumberSystem(value.identifier.system) && typeof value.identifier.value === 'string') {
       const nhs = canonicalNhsNumber(value.identifier.value);
       if (nhs === undefined)
         scan.error = { code: 'invalid_nhs_number', message: `Referenced NHS number in ${key} fails the Modulus 11 check` };

@@ -43,5 +43,15 @@ export function formatNhsNumber(digits: string): string {
   return `${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`;
 }
 
-/** FHIR identifier system for NHS numbers (NHS Digital FHIR profiles). */
+/** FHIR identifier system for NHS numbers (NHS Digital FHIR profiles, UK Core). What Harbour writes. */
 export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
+
+/**
+ * Identifier systems that carry an NHS number in what trusts send: UK Core's, and the CareConnect
+ * (STU3-era) `http://fhir.nhs.net/Id/nhs-number` that many interfaces still emit in R4 payloads.
+ */
+export const NHS_NUMBER_SYSTEMS: ReadonlySet<string> = new Set([NHS_NUMBER_SYSTEM, 'http://fhir.nhs.net/Id/nhs-number']);
+
+export function isNhsNumberSystem(system: unknown): boolean {
+  return typeof system === 'string' && NHS_NUMBER_SYSTEMS.has(system.trim());
+}

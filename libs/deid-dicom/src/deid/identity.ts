@@ -17,7 +17,8 @@ export type ResolvePatient = (lookup: PatientLookup) => Promise<string | undefin
  * Issuers meaning "NHS number": the literal forms trusts use, the NHS number OID
  * (2.16.840.1.113883.2.1.4.1, NHS Data Dictionary / HL7 UK), and the FHIR identifier system.
  */
-const NHS_ISSUER = /^(nhs|nhsn|nhs ?number|nhs_number|2\.16\.840\.1\.113883\.2\.1\.4\.1|https:\/\/fhir\.nhs\.uk\/id\/nhs-number)$/i;
+const NHS_ISSUER =
+  /^(nhs|nhsn|nhs ?number|nhs_number|2\.16\.840\.1\.113883\.2\.1\.4\.1|https:\/\/fhir\.nhs\.uk\/id\/nhs-number|http:\/\/fhir\.nhs\.net\/id\/nhs-number)$/i;
 export const isNhsIssuer = (issuer: string | undefined): boolean => issuer !== undefined && NHS_ISSUER.test(issuer.trim());
 
 const T = {
