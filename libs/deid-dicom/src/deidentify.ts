@@ -29,7 +29,7 @@ import { identifyPatient, patientLookup, type ResolvePatient } from './deid/iden
 import { DicomRejection, type DicomQuarantineReason, type DicomRejectionCode } from './errors.js';
 import { BufferSink, DeflateSink, FileSink, type ByteSink } from './io/sink.js';
 import { BufferSource, FileSource, type ByteSource } from './io/source.js';
-import { EXPLICIT_LE, type DElement } from './parse/model.js';
+import { EXPLICIT_LE, newDElement, type DElement } from './parse/model.js';
 import {
   find,
   normaliseEncoding,
@@ -39,7 +39,7 @@ import {
   stringValue,
   type Part10Header,
 } from './parse/part10.js';
-import { datasetSize, writeDataset } from './parse/writer.js';
+import { datasetSize, Encoder, writeSegments } from './parse/writer.js';
 import { canonicalNhsNumber } from '@harbour/nhs';
 import { DeidThreadPool } from './pool/thread-pool.js';
 import { isNhsIssuer } from './deid/identity.js';
@@ -150,7 +150,7 @@ function optionList(ctx: DicomDeidContext): AnnexEOption[] {
 function buildMeta(header: Part10Header, dataset: readonly DElement[]): DElement[] {
   const ui = (tag: number, v: string): DElement => {
     const b = Buffer.from(v.length % 2 ? `${v}\0` : v, 'latin1');
-    return { tag, vr: 'UI', writtenVr: 'UI', undefinedLength: false, value: b };
+    return newDElement(tag, 'UI', 'UI', false, b);
   };
   const sopClass = stringValue(find(dataset, 0x00080016)) ?? stringValue(find(header.meta, 0x00020002)) ?? '';
   const sopInstance = stringValue(find(dataset, 0x00080018)) ?? '';
@@ -158,23 +158,21 @@ function buildMeta(header: Part10Header, dataset: readonly DElement[]): DElement
   // PS3.10 §7.1: only these are written; Source/Sending/Receiving AE titles and presentation
   // addresses, and private information, are not carried over.
   const elements: DElement[] = [
-    { tag: 0x00020001, vr: 'OB', writtenVr: 'OB', undefinedLength: false, value: Buffer.from([0, 1]) },
+    newDElement(0x00020001, 'OB', 'OB', false, Buffer.from([0, 1])),
     ui(0x00020002, sopClass),
     ui(0x00020003, sopInstance), // = the new SOP Instance UID (PS3.10 §7.1)
     ui(0x00020010, header.ts.uid),
     ui(0x00020012, HARBOUR_IMPLEMENTATION_CLASS_UID),
-    {
-      tag: 0x00020013,
-      vr: 'SH',
-      writtenVr: 'SH',
-      undefinedLength: false,
-      value: Buffer.from(version.length % 2 ? `${version} ` : version, 'latin1'),
-    },
+    newDElement(0x00020013, 'SH', 'SH', false, Buffer.from(version.length % 2 ? `${version} ` : version, 'latin1')),
   ];
   const len = Buffer.alloc(4);
   len.writeUInt32LE(datasetSize(elements, EXPLICIT_LE));
-  return [{ tag: 0x00020000, vr: 'UL', writtenVr: 'UL', undefinedLength: false, value: len }, ...elements];
+  return [newDElement(0x00020000, 'UL', 'UL', false, len), ...elements];
 }
+
+/** PS3.10 §7.1: preamble zeroed (it may hide a TIFF/ID header), then "DICM". */
+const PREAMBLE = Buffer.alloc(132);
+PREAMBLE.write('DICM', 128, 'latin1');
 
 interface Done {
   outcome: DicomDeidOutcome;
@@ -245,14 +243,24 @@ async function run(
     if (reason && !ctx.clearedQuarantine?.includes(reason))
       return { outcome: { status: 'quarantined', reason, receipt, deidentified }, written: false };
 
+    // Everything but bulk values is encoded into a few buffers before anything is written, so an
+    // encoding failure leaves no output and the sink sees few, large writes.
+    const head = new Encoder();
+    head.raw(PREAMBLE);
+    head.elements(buildMeta(header, ds), EXPLICIT_LE);
+    let body = head;
+    if (header.ts.deflated) body = new Encoder();
+    body.elements(ds, enc);
     const sink = await openSink();
-    const preamble = Buffer.alloc(132); // PS3.10 §7.1: preamble zeroed (it may hide a TIFF/ID header)
-    preamble.write('DICM', 128, 'latin1');
-    await sink.write(preamble);
-    await writeDataset(sink, src, buildMeta(header, ds), EXPLICIT_LE);
-    const dsSink = header.ts.deflated ? new DeflateSink(sink) : sink;
-    await writeDataset(dsSink, dsSrc, ds, enc);
-    await dsSink.finish();
+    if (header.ts.deflated) {
+      await writeSegments(sink, src, head.finish());
+      const deflate = new DeflateSink(sink);
+      await writeSegments(deflate, dsSrc, body.finish());
+      await deflate.finish();
+    } else {
+      await writeSegments(sink, dsSrc, body.finish());
+      await sink.finish();
+    }
     return { outcome: { status: 'released', receipt, deidentified }, written: true };
   } finally {
     await prepared.cleanup?.();
