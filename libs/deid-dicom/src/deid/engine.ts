@@ -1,4 +1,4 @@
-import { shiftDicomDate, shiftDicomDateTime, type ProjectKeys } from '@harbour/pseudonymisation';
+import type { ProjectKeys } from '@harbour/pseudonymisation';
 import { standardVr } from '../dictionary/dictionary.js';
 import type { DicomQuarantineReason } from '../errors.js';
 import { newDElement, type DElement, type DItem, type Encoding } from '../parse/model.js';
@@ -290,14 +290,9 @@ class Engine {
   }
 
   private remapUids(el: DElement): void {
-    const parts = this.str(el).split('\\');
-    const mapped = parts.map((p) => {
-      const u = p.replace(/\0/g, '').trim();
-      if (!u) return '';
-      this.counts.uidsRemapped++;
-      return this.keys.uid(u);
-    });
-    this.setStr(el, mapped.join('\\'));
+    const r = this.keys.uidValue(this.str(el));
+    this.counts.uidsRemapped += r.count;
+    this.setStr(el, r.value);
   }
 
   /** D: a non-zero-length dummy consistent with the VR (PS3.15 Table E.1-1a). */
@@ -367,16 +362,14 @@ class Engine {
         this.setStr(el, '');
         return el;
       }
-      const shift = el.vr === 'DA' ? shiftDicomDate : shiftDicomDateTime;
-      const parts = this.str(el).split('\\');
-      const shifted = parts.map((p) => (p.trim() === '' ? '' : shift(p.trim(), this.offsetDays)));
-      if (shifted.some((s) => s === undefined)) {
+      const shifted = this.keys.shiftedDates(el.vr, this.str(el), this.offsetDays);
+      if (shifted === null) {
         // Not a real date: it cannot be shifted, so it must not pass through (fail closed).
         this.counts.emptied++;
         this.setStr(el, '');
       } else {
         this.counts.datesShifted++;
-        this.setStr(el, shifted.join('\\'));
+        this.setStr(el, shifted);
       }
       return el;
     }
@@ -472,26 +465,34 @@ function deepFreeze(elements: DElement[]): readonly DElement[] {
   return Object.freeze(elements);
 }
 
-/** Strings the scrubber must find in free text: every PN, and identifying attributes of the instance. */
+/** Identifying attributes whose values the scrubber must find in free text (besides every PN). */
 const LITERAL_TAGS = new Set<number>([
   0x00100020, 0x00101000, 0x00080050, 0x00080080, 0x00080081, 0x00080092, 0x00080094, 0x00101040, 0x00102154, 0x00081040, 0x00081010,
   0x00400006, 0x00200010, 0x00400253, 0x00401001, 0x00102150, 0x00102152,
 ]);
 
+/** Strings the scrubber must find in free text: every PN, and identifying attributes of the instance. */
 function collectIdentifyingPhrases(top: readonly DElement[], utf8: boolean): string[] {
   const phrases: string[] = [];
-  const literalTags = LITERAL_TAGS;
-  const walk = (els: readonly DElement[]): void => {
-    for (const el of els) {
-      if (el.items) for (const it of el.items) walk(it.elements);
-      else if (el.value && el.value.length <= 1024 && (el.vr === 'PN' || literalTags.has(el.tag))) {
-        const s = el.value.toString(utf8 ? 'utf8' : 'latin1').replace(/[\0 ]+$/, '');
-        for (const v of s.split('\\')) if (v.trim()) phrases.push(v.trim());
-      }
-    }
-  };
-  walk(top);
+  collectPhrases(top, utf8 ? 'utf8' : 'latin1', phrases);
   return phrases;
+}
+
+const TRAILING_PADDING = /[\0 ]+$/;
+
+function collectPhrases(els: readonly DElement[], encoding: 'utf8' | 'latin1', phrases: string[]): void {
+  for (const el of els) {
+    if (el.items) {
+      for (const it of el.items) collectPhrases(it.elements, encoding, phrases);
+      continue;
+    }
+    const v = el.value;
+    if (!v || v.length > 1024 || (el.vr !== 'PN' && !LITERAL_TAGS.has(el.tag))) continue;
+    for (const part of v.toString(encoding).replace(TRAILING_PADDING, '').split('\\')) {
+      const p = part.trim();
+      if (p) phrases.push(p);
+    }
+  }
 }
 
 /**

@@ -99,7 +99,7 @@ export class Encoder {
       return;
     }
     this.ensure(b.length);
-    b.copy(this.buf, this.pos);
+    this.buf.set(b, this.pos);
     this.pos += b.length;
   }
 
@@ -110,21 +110,34 @@ export class Encoder {
     this.emitted += ref.length;
   }
 
-  private tag(tag: number, little: boolean): void {
+  // Byte stores rather than Buffer#writeUInt*: those validate their arguments on every call, and
+  // the encoder writes a few hundred headers per instance.
+  private u16(v: number, little: boolean): void {
+    const b = this.buf;
+    const p = this.pos;
     if (little) {
-      this.buf.writeUInt16LE(tag >>> 16, this.pos);
-      this.buf.writeUInt16LE(tag & 0xffff, this.pos + 2);
+      b[p] = v & 0xff;
+      b[p + 1] = (v >>> 8) & 0xff;
     } else {
-      this.buf.writeUInt16BE(tag >>> 16, this.pos);
-      this.buf.writeUInt16BE(tag & 0xffff, this.pos + 2);
+      b[p] = (v >>> 8) & 0xff;
+      b[p + 1] = v & 0xff;
     }
-    this.pos += 4;
+    this.pos += 2;
   }
 
   private u32(v: number, little: boolean): void {
-    if (little) this.buf.writeUInt32LE(v >>> 0, this.pos);
-    else this.buf.writeUInt32BE(v >>> 0, this.pos);
-    this.pos += 4;
+    if (little) {
+      this.u16(v & 0xffff, true);
+      this.u16(v >>> 16, true);
+    } else {
+      this.u16(v >>> 16, false);
+      this.u16(v & 0xffff, false);
+    }
+  }
+
+  private tag(tag: number, little: boolean): void {
+    this.u16(tag >>> 16, little);
+    this.u16(tag & 0xffff, little);
   }
 
   /** Item, delimitation and implicit VR headers: tag and 4-byte length. */
@@ -156,9 +169,7 @@ export class Encoder {
     } else {
       if (length > 0xffff) throw new Error(`value too long for a short-length VR ${vr}`);
       at = this.pos;
-      if (enc.little) this.buf.writeUInt16LE(length & 0xffff, this.pos);
-      else this.buf.writeUInt16BE(length & 0xffff, this.pos);
-      this.pos += 2;
+      this.u16(length, enc.little);
     }
     return { buf: this.buf, at, wide: long, little: enc.little, start: this.length };
   }
