@@ -133,7 +133,15 @@ class Engine {
 
   /** Built on first use: most instances carry no free text that survives the table. */
   private get scrubber(): Scrubber {
-    this.scrubberInstance ??= this.keys.scrubber(collectIdentifyingPhrases(this.top, this.utf8));
+    if (!this.scrubberInstance) {
+      // Keyed by the raw values the phrases come from: on a hit (every slice after the first of a
+      // series) the phrases themselves need not be derived.
+      const sources: Buffer[] = [];
+      collectPhraseSources(this.top, sources);
+      const encoding = this.utf8 ? 'utf8' : 'latin1';
+      const key = `${encoding}:${sources.map((b) => b.length).join(',')}:${Buffer.concat(sources).toString('latin1')}`;
+      this.scrubberInstance = this.keys.scrubber(key, () => identifyingPhrases(sources, encoding));
+    }
     return this.scrubberInstance;
   }
 
@@ -471,28 +479,30 @@ const LITERAL_TAGS = new Set<number>([
   0x00400006, 0x00200010, 0x00400253, 0x00401001, 0x00102150, 0x00102152,
 ]);
 
-/** Strings the scrubber must find in free text: every PN, and identifying attributes of the instance. */
-function collectIdentifyingPhrases(top: readonly DElement[], utf8: boolean): string[] {
-  const phrases: string[] = [];
-  collectPhrases(top, utf8 ? 'utf8' : 'latin1', phrases);
-  return phrases;
+/** Values holding strings the scrubber must find in free text: every PN, and identifying attributes. */
+function collectPhraseSources(els: readonly DElement[], out: Buffer[]): void {
+  for (const el of els) {
+    if (el.items) {
+      for (const it of el.items) collectPhraseSources(it.elements, out);
+      continue;
+    }
+    const v = el.value;
+    if (v && v.length <= 1024 && (el.vr === 'PN' || LITERAL_TAGS.has(el.tag))) out.push(v);
+  }
 }
 
 const TRAILING_PADDING = /[\0 ]+$/;
 
-function collectPhrases(els: readonly DElement[], encoding: 'utf8' | 'latin1', phrases: string[]): void {
-  for (const el of els) {
-    if (el.items) {
-      for (const it of el.items) collectPhrases(it.elements, encoding, phrases);
-      continue;
-    }
-    const v = el.value;
-    if (!v || v.length > 1024 || (el.vr !== 'PN' && !LITERAL_TAGS.has(el.tag))) continue;
+/** The phrases of those values: each value of a multi-valued one, trimmed. */
+function identifyingPhrases(sources: readonly Buffer[], encoding: 'utf8' | 'latin1'): string[] {
+  const phrases: string[] = [];
+  for (const v of sources) {
     for (const part of v.toString(encoding).replace(TRAILING_PADDING, '').split('\\')) {
       const p = part.trim();
       if (p) phrases.push(p);
     }
   }
+  return phrases;
 }
 
 /**

@@ -83,9 +83,12 @@ export class CachedKeys {
   recordId(namespace: string, original: string): string {
     return this.keys.recordId(namespace, original);
   }
-  /** Scrubber for this exact list of identifying phrases (JSON: an unambiguous key for any strings). */
-  scrubber(phrases: readonly string[]): Scrubber {
-    return this.scrubbers.get(JSON.stringify(phrases), () => new Scrubber(phrases));
+  /**
+   * Scrubber for the identifying phrases `phrases()` derives. `key` must determine those phrases
+   * exactly (e.g. the raw values they come from, with their lengths so no two lists share a key).
+   */
+  scrubber(key: string, phrases: () => readonly string[]): Scrubber {
+    return this.scrubbers.get(key, () => new Scrubber(phrases()));
   }
 }
 
