@@ -65,7 +65,11 @@ export class Encoder {
   /** Bytes in `segments` (buffers and source ranges). */
   private emitted = 0;
 
-  constructor(initialBytes = 16 * 1024) {
+  /**
+   * @param initialBytes the header of a typical instance fits; below 4 KiB, Buffer.allocUnsafe
+   *   takes the memory from Node's shared pool instead of allocating a backing store per file.
+   */
+  constructor(initialBytes = 4000) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
