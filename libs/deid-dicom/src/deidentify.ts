@@ -1,17 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writevSync,
-} from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { pipeline } from 'node:stream/promises';
@@ -29,7 +17,8 @@ import { identifyPatient, patientLookup, type ResolvePatient } from './deid/iden
 import { DicomRejection, type DicomQuarantineReason, type DicomRejectionCode } from './errors.js';
 import { BufferSink, DeflateSink, FileSink, type ByteSink } from './io/sink.js';
 import { BufferSource, FileSource, type ByteSource } from './io/source.js';
-import { EXPLICIT_LE, type DElement } from './parse/model.js';
+import { readWholeFile, tmpName, writeFileAtomically } from './io/files.js';
+import { EXPLICIT_LE, newDElement, type DElement } from './parse/model.js';
 import {
   find,
   normaliseEncoding,
@@ -39,7 +28,7 @@ import {
   stringValue,
   type Part10Header,
 } from './parse/part10.js';
-import { datasetSize, writeDataset } from './parse/writer.js';
+import { datasetSize, Encoder, writeSegments } from './parse/writer.js';
 import { canonicalNhsNumber } from '@harbour/nhs';
 import { DeidThreadPool } from './pool/thread-pool.js';
 import { isNhsIssuer } from './deid/identity.js';
@@ -150,7 +139,7 @@ function optionList(ctx: DicomDeidContext): AnnexEOption[] {
 function buildMeta(header: Part10Header, dataset: readonly DElement[]): DElement[] {
   const ui = (tag: number, v: string): DElement => {
     const b = Buffer.from(v.length % 2 ? `${v}\0` : v, 'latin1');
-    return { tag, vr: 'UI', writtenVr: 'UI', undefinedLength: false, value: b };
+    return newDElement(tag, 'UI', 'UI', false, b);
   };
   const sopClass = stringValue(find(dataset, 0x00080016)) ?? stringValue(find(header.meta, 0x00020002)) ?? '';
   const sopInstance = stringValue(find(dataset, 0x00080018)) ?? '';
@@ -158,23 +147,21 @@ function buildMeta(header: Part10Header, dataset: readonly DElement[]): DElement
   // PS3.10 §7.1: only these are written; Source/Sending/Receiving AE titles and presentation
   // addresses, and private information, are not carried over.
   const elements: DElement[] = [
-    { tag: 0x00020001, vr: 'OB', writtenVr: 'OB', undefinedLength: false, value: Buffer.from([0, 1]) },
+    newDElement(0x00020001, 'OB', 'OB', false, Buffer.from([0, 1])),
     ui(0x00020002, sopClass),
     ui(0x00020003, sopInstance), // = the new SOP Instance UID (PS3.10 §7.1)
     ui(0x00020010, header.ts.uid),
     ui(0x00020012, HARBOUR_IMPLEMENTATION_CLASS_UID),
-    {
-      tag: 0x00020013,
-      vr: 'SH',
-      writtenVr: 'SH',
-      undefinedLength: false,
-      value: Buffer.from(version.length % 2 ? `${version} ` : version, 'latin1'),
-    },
+    newDElement(0x00020013, 'SH', 'SH', false, Buffer.from(version.length % 2 ? `${version} ` : version, 'latin1')),
   ];
   const len = Buffer.alloc(4);
   len.writeUInt32LE(datasetSize(elements, EXPLICIT_LE));
-  return [{ tag: 0x00020000, vr: 'UL', writtenVr: 'UL', undefinedLength: false, value: len }, ...elements];
+  return [newDElement(0x00020000, 'UL', 'UL', false, len), ...elements];
 }
+
+/** PS3.10 §7.1: preamble zeroed (it may hide a TIFF/ID header), then "DICM". */
+const PREAMBLE = Buffer.alloc(132);
+PREAMBLE.write('DICM', 128, 'latin1');
 
 interface Done {
   outcome: DicomDeidOutcome;
@@ -245,14 +232,24 @@ async function run(
     if (reason && !ctx.clearedQuarantine?.includes(reason))
       return { outcome: { status: 'quarantined', reason, receipt, deidentified }, written: false };
 
+    // Everything but bulk values is encoded into a few buffers before anything is written, so an
+    // encoding failure leaves no output and the sink sees few, large writes.
+    const head = new Encoder();
+    head.raw(PREAMBLE);
+    head.elements(buildMeta(header, ds), EXPLICIT_LE);
+    let body = head;
+    if (header.ts.deflated) body = new Encoder();
+    body.elements(ds, enc);
     const sink = await openSink();
-    const preamble = Buffer.alloc(132); // PS3.10 §7.1: preamble zeroed (it may hide a TIFF/ID header)
-    preamble.write('DICM', 128, 'latin1');
-    await sink.write(preamble);
-    await writeDataset(sink, src, buildMeta(header, ds), EXPLICIT_LE);
-    const dsSink = header.ts.deflated ? new DeflateSink(sink) : sink;
-    await writeDataset(dsSink, dsSrc, ds, enc);
-    await dsSink.finish();
+    if (header.ts.deflated) {
+      await writeSegments(sink, src, head.finish());
+      const deflate = new DeflateSink(sink);
+      await writeSegments(deflate, dsSrc, body.finish());
+      await deflate.finish();
+    } else {
+      await writeSegments(sink, dsSrc, body.finish());
+      await sink.finish();
+    }
     return { outcome: { status: 'released', receipt, deidentified }, written: true };
   } finally {
     await prepared.cleanup?.();
@@ -280,18 +277,71 @@ export async function deidentifyDicomBuffer(buf: Buffer, ctx: DicomDeidContext):
   }
 }
 
-const tmpName = (path: string, what: string): string => `${path}.${what}-${process.pid}-${randomBytes(6).toString('hex')}`;
-
 /**
- * De-identify one file, streaming: element headers are parsed through a 64 KiB window, small values
- * rewritten in memory, and Pixel Data (native or encapsulated fragments) copied from input to
- * output in 1 MiB chunks without decoding. Output is written to a temporary file in the target
- * directory and renamed into place only when the instance is released, so nothing partial appears.
+ * De-identify one file. Instances up to {@link SMALL_FILE_BYTES} (a CT or MR slice, most
+ * single-frame images) are read whole with one read and written with one gathered write of the
+ * new header and a slice of the input holding the pixel data: per-file cost there is file-system
+ * round trips and copying, not parsing. Larger instances stream: element headers are parsed through
+ * a 64 KiB window, small values rewritten in memory, and Pixel Data (native or encapsulated
+ * fragments) copied from input to output in 1 MiB chunks without decoding, so memory does not grow
+ * with pixel data. Either way output is written to a temporary file in the target directory and
+ * renamed into place only when the instance is released, so nothing partial appears.
  */
 export async function deidentifyDicomFile(inPath: string, outPath: string, ctx: DicomDeidContext): Promise<DicomDeidOutcome> {
-  const small = readSmallFile(inPath);
-  if (small.kind === 'error') return toRejected(small.error);
-  if (small.kind === 'small') return deidentifySmallFile(small.buffer, outPath, ctx);
+  return (await deidentifyFileAt(inPath, outPath, ctx, false)).outcome;
+}
+
+/**
+ * {@link deidentifyDicomFile}, also giving the input size when it was read (directory totals).
+ * `asyncIo`: read and write small files through the thread pool (worth it with several in flight).
+ */
+async function deidentifyFileAt(
+  inPath: string,
+  outPath: string,
+  ctx: DicomDeidContext,
+  asyncIo: boolean,
+): Promise<{ outcome: DicomDeidOutcome; bytesIn?: number }> {
+  let held: Awaited<ReturnType<typeof readWholeFile>>;
+  try {
+    held = await readWholeFile(inPath, SMALL_FILE_BYTES, asyncIo);
+  } catch (e) {
+    return { outcome: toRejected(e) };
+  }
+  if (!('buffer' in held)) return { outcome: await deidentifyLargeFile(inPath, outPath, ctx), bytesIn: held.size };
+  try {
+    return { outcome: await deidentifyHeldFile(held.buffer, outPath, ctx, asyncIo), bytesIn: held.buffer.length };
+  } finally {
+    // Every slice of the buffer (values, pixel data) is dead once the output is written.
+    held.release();
+  }
+}
+
+/**
+ * Instances up to this size (a CT or MR slice, most single-frame images) are read whole and
+ * written with one gathered write; memory stays bounded by this size times the concurrency.
+ * Larger instances take the streaming path.
+ */
+export const SMALL_FILE_BYTES = 8 * 1024 * 1024;
+
+async function deidentifyHeldFile(buf: Buffer, outPath: string, ctx: DicomDeidContext, asyncIo: boolean): Promise<DicomDeidOutcome> {
+  // Collects the encoded header and slices of `buf` (pixel data): nothing is copied before the write.
+  const sink = new BufferSink();
+  let done: Done;
+  try {
+    done = await run(new BufferSource(buf), ctx, () => Promise.resolve(sink));
+  } catch (e) {
+    return toRejected(e);
+  }
+  if (!done.written) return done.outcome;
+  try {
+    await writeFileAtomically(outPath, sink.chunks, asyncIo);
+    return done.outcome;
+  } catch (e) {
+    return toRejected(e);
+  }
+}
+
+async function deidentifyLargeFile(inPath: string, outPath: string, ctx: DicomDeidContext): Promise<DicomDeidOutcome> {
   let inFh: FileHandle | undefined;
   let outFh: FileHandle | undefined;
   const tmpOut = tmpName(outPath, 'harbour-tmp');
@@ -344,65 +394,6 @@ export async function deidentifyDicomFile(inPath: string, outPath: string, ctx: 
     await inFh?.close().catch(() => undefined);
     await outFh?.close().catch(() => undefined);
     if (created) await rm(tmpOut, { force: true }).catch(() => undefined);
-  }
-}
-
-/**
- * Instances up to this size (a CT or MR slice, most single-frame images) are read with one
- * synchronous read and written with one gathered write: per-file cost is dominated by file-system
- * round trips through the thread pool, not by bytes, and memory stays bounded by this size.
- * Larger instances take the streaming path.
- */
-export const SMALL_FILE_BYTES = 8 * 1024 * 1024;
-
-type SmallRead = { kind: 'small'; buffer: Buffer } | { kind: 'large' } | { kind: 'error'; error: unknown };
-
-function readSmallFile(path: string): SmallRead {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    if (size > SMALL_FILE_BYTES) return { kind: 'large' };
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return { kind: 'small', buffer: off === size ? buf : buf.subarray(0, off) };
-  } catch (error) {
-    return { kind: 'error', error };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-async function deidentifySmallFile(buf: Buffer, outPath: string, ctx: DicomDeidContext): Promise<DicomDeidOutcome> {
-  const sink = new BufferSink();
-  let outcome: DicomDeidOutcome;
-  let written: boolean;
-  try {
-    ({ outcome, written } = await run(new BufferSource(buf), ctx, () => Promise.resolve(sink)));
-  } catch (e) {
-    return toRejected(e);
-  }
-  if (!written) return outcome;
-  const tmp = tmpName(outPath, 'harbour-tmp');
-  let fd: number | undefined;
-  try {
-    mkdirSync(dirname(outPath), { recursive: true });
-    fd = openSync(tmp, 'w');
-    // writev accepts at most IOV_MAX (1024) buffers per call on Linux.
-    for (let i = 0; i < sink.chunks.length; i += 1024) writevSync(fd, sink.chunks.slice(i, i + 1024));
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, outPath);
-    return outcome;
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    return toRejected(e);
   }
 }
 
@@ -576,8 +567,14 @@ export async function deidentifyDicomDirectory(inDir: string, outDir: string, ct
       throw e;
     }
   }
-  const deidentifyOne = (file: string, out: string): Promise<DicomDeidOutcome> =>
-    pool ? pool.run(file, out) : deidentifyDicomFile(file, out, ctx);
+  const n = pool
+    ? 2 * Math.max(1, Math.min(ctx.threads?.count ?? availableParallelism(), 32))
+    : Math.max(1, Math.min(ctx.concurrency ?? 4, 16));
+  // With several files in flight, their reads and writes go through the thread pool so copying
+  // overlaps parsing; one at a time, synchronous calls have less latency.
+  const asyncIo = n > 1;
+  const deidentifyOne = async (file: string, out: string): Promise<{ outcome: DicomDeidOutcome; bytesIn?: number }> =>
+    pool ? { outcome: await pool.run(file, out) } : deidentifyFileAt(file, out, ctx, asyncIo);
   const rejections: Record<string, DicomRejectionEntry> = {};
   const byCode: Record<string, number> = {};
   let released = 0;
@@ -592,13 +589,16 @@ export async function deidentifyDicomDirectory(inDir: string, outDir: string, ct
       const file = files[i];
       if (file === undefined) return;
       const rel = relative(root, file).split(sep).join('/');
-      const outcome = await deidentifyOne(file, join(outRoot, rel));
+      const one = await deidentifyOne(file, join(outRoot, rel));
+      const outcome = one.outcome;
       // Read the size first: `bytesIn += await …` reads bytesIn before the await and loses the
-      // updates other concurrent workers make meanwhile.
-      const size = await stat(file).then(
-        (s) => s.size,
-        () => 0,
-      );
+      // updates other concurrent workers make meanwhile. Files the run did not read are stat'ed.
+      const size =
+        one.bytesIn ??
+        (await stat(file).then(
+          (s) => s.size,
+          () => 0,
+        ));
       bytesIn += size;
       if (outcome.status === 'released') released++;
       else if (outcome.status === 'quarantined') {
@@ -615,9 +615,6 @@ export async function deidentifyDicomDirectory(inDir: string, outDir: string, ct
       ctx.onProgress?.({ done, total: files.length, path: rel, status: outcome.status });
     }
   };
-  const n = pool
-    ? 2 * Math.max(1, Math.min(ctx.threads?.count ?? availableParallelism(), 32))
-    : Math.max(1, Math.min(ctx.concurrency ?? 4, 16));
   try {
     await Promise.all(Array.from({ length: n }, () => worker()));
   } finally {
@@ -629,8 +626,6 @@ export async function deidentifyDicomDirectory(inDir: string, outDir: string, ct
       .map((k) => [k, rejections[k]!]),
   );
   const rejectionsPath = join(outRoot, 'rejections.json');
-  const tmp = tmpName(rejectionsPath, 'harbour-tmp');
-  await writeFile(tmp, `${JSON.stringify(sorted, null, 2)}\n`);
-  await rename(tmp, rejectionsPath);
+  await writeFileAtomically(rejectionsPath, [Buffer.from(`${JSON.stringify(sorted, null, 2)}\n`)], true);
   return { total: files.length, released, quarantined, rejected, byCode, rejectionsPath, bytesIn, elapsedMs: Date.now() - started };
 }

@@ -1,17 +1,19 @@
-import { shiftDicomDate, shiftDicomDateTime, type ProjectKeys } from '@harbour/pseudonymisation';
+import type { ProjectKeys } from '@harbour/pseudonymisation';
 import { standardVr } from '../dictionary/dictionary.js';
 import type { DicomQuarantineReason } from '../errors.js';
-import type { DElement, DItem, Encoding } from '../parse/model.js';
+import { newDElement, type DElement, type DItem, type Encoding } from '../parse/model.js';
 import { find, stringValue } from '../parse/part10.js';
 import {
+  actionResolver,
   annexERow,
   CID_7050,
   DICOM_DEID_PROFILE_VERSION,
-  resolveAction,
   type AnnexEOption,
+  type AnnexERow,
   type EffectiveAction,
 } from '../profile/profile.js';
-import { Scrubber } from './scrub.js';
+import { cachedKeys, type CachedKeys } from './key-cache.js';
+import type { Scrubber } from './scrub.js';
 
 /** A private attribute deemed safe (PS3.15 §E.3.10): block owner, group and element byte (PS3.5 §7.8.1). */
 export interface SafePrivateTag {
@@ -108,6 +110,8 @@ class Engine {
   private readonly modifiedDates: boolean;
   private readonly textClean: boolean;
   private readonly utf8: boolean;
+  private readonly keys: CachedKeys;
+  private readonly resolve: (row: AnnexERow) => EffectiveAction;
   private scrubberInstance: Scrubber | undefined;
 
   constructor(
@@ -115,8 +119,10 @@ class Engine {
     private readonly enc: Encoding,
     top: readonly DElement[],
   ) {
-    this.pseudonym = input.keys.pseudonym(input.nhsNumber);
-    this.offsetDays = input.keys.dateOffsetDays(input.nhsNumber);
+    this.keys = cachedKeys(input.keys);
+    this.resolve = actionResolver(input.options);
+    this.pseudonym = this.keys.pseudonym(input.nhsNumber);
+    this.offsetDays = this.keys.dateOffsetDays(input.nhsNumber);
     this.modifiedDates = input.options.has('retainLongitudinalModifiedDates');
     this.textClean = input.options.has('cleanDescriptors') || input.options.has('cleanStructuredContent');
     this.utf8 = /ISO_IR 192/.test(stringValue(find(top, TAG.specificCharacterSet)) ?? '');
@@ -127,7 +133,15 @@ class Engine {
 
   /** Built on first use: most instances carry no free text that survives the table. */
   private get scrubber(): Scrubber {
-    this.scrubberInstance ??= new Scrubber(collectIdentifyingPhrases(this.top, this.utf8));
+    if (!this.scrubberInstance) {
+      // Keyed by the raw values the phrases come from: on a hit (every slice after the first of a
+      // series) the phrases themselves need not be derived.
+      const sources: Buffer[] = [];
+      collectPhraseSources(this.top, sources);
+      const encoding = this.utf8 ? 'utf8' : 'latin1';
+      const key = `${encoding}:${sources.map((b) => b.length).join(',')}:${Buffer.concat(sources).toString('latin1')}`;
+      this.scrubberInstance = this.keys.scrubber(key, () => identifyingPhrases(sources, encoding));
+    }
     return this.scrubberInstance;
   }
 
@@ -139,21 +153,22 @@ class Engine {
   private setStr(el: DElement, s: string): void {
     let v = s;
     const max = MAX_LEN[el.vr];
-    if (max !== undefined)
+    // No value of a string longer than the maximum can itself be longer: split only when it could.
+    if (max !== undefined && v.length > max)
       v = v
         .split('\\')
         .map((x) => x.slice(0, max))
         .join('\\');
-    let b = Buffer.from(v, this.utf8 ? 'utf8' : 'latin1');
-    if (b.length % 2 === 1) b = Buffer.concat([b, Buffer.from(el.vr === 'UI' ? '\0' : ' ', 'latin1')]);
-    el.value = b;
+    // Values have even length (PS3.5 §7.1.1): pad UI with NUL and text with a space.
+    if ((this.utf8 ? Buffer.byteLength(v, 'utf8') : v.length) % 2 === 1) v += el.vr === 'UI' ? '\0' : ' ';
+    el.value = Buffer.from(v, this.utf8 ? 'utf8' : 'latin1');
     el.bulk = undefined;
     el.fragments = undefined;
     el.items = undefined;
   }
 
   newElement(tag: number, vr: string, value?: string): DElement {
-    const el: DElement = { tag, vr, writtenVr: this.enc.explicit ? vr : undefined, undefinedLength: false };
+    const el = newDElement(tag, vr, this.enc.explicit ? vr : undefined, false);
     if (value !== undefined) this.setStr(el, value);
     return el;
   }
@@ -235,7 +250,7 @@ class Engine {
     // removes free text, or cleans it under Clean Structured Content / Clean Descriptors.
     if (el.tag === TAG.textValue) return this.textClean ? 'C' : 'X';
     const row = annexERow(el.tag);
-    if (row) return resolveAction(row, this.input.options);
+    if (row) return this.resolve(row);
     if (standardVr(el.tag) === undefined) return 'unknown';
     // Dates not listed in the table: shifted with the patient's other dates, otherwise removed,
     // so no true date survives next to shifted ones.
@@ -283,14 +298,9 @@ class Engine {
   }
 
   private remapUids(el: DElement): void {
-    const parts = this.str(el).split('\\');
-    const mapped = parts.map((p) => {
-      const u = p.replace(/\0/g, '').trim();
-      if (!u) return '';
-      this.counts.uidsRemapped++;
-      return this.input.keys.uid(u);
-    });
-    this.setStr(el, mapped.join('\\'));
+    const r = this.keys.uidValue(this.str(el));
+    this.counts.uidsRemapped += r.count;
+    this.setStr(el, r.value);
   }
 
   /** D: a non-zero-length dummy consistent with the VR (PS3.15 Table E.1-1a). */
@@ -305,7 +315,7 @@ class Engine {
     switch (el.vr) {
       case 'UI': {
         const orig = this.str(el).replace(/\0/g, '').trim();
-        this.setStr(el, this.input.keys.uid(orig || `harbour-dummy:${el.tag}`));
+        this.setStr(el, this.keys.uid(orig || `harbour-dummy:${el.tag}`));
         return el;
       }
       case 'DA':
@@ -360,16 +370,14 @@ class Engine {
         this.setStr(el, '');
         return el;
       }
-      const shift = el.vr === 'DA' ? shiftDicomDate : shiftDicomDateTime;
-      const parts = this.str(el).split('\\');
-      const shifted = parts.map((p) => (p.trim() === '' ? '' : shift(p.trim(), this.offsetDays)));
-      if (shifted.some((s) => s === undefined)) {
+      const shifted = this.keys.shiftedDates(el.vr, this.str(el), this.offsetDays);
+      if (shifted === null) {
         // Not a real date: it cannot be shifted, so it must not pass through (fail closed).
         this.counts.emptied++;
         this.setStr(el, '');
       } else {
         this.counts.datesShifted++;
-        this.setStr(el, shifted.join('\\'));
+        this.setStr(el, shifted);
       }
       return el;
     }
@@ -386,7 +394,7 @@ class Engine {
     if (el.vr === 'AE') {
       // Device-identifying AE titles become a stable per-project alias (consistent across files).
       this.counts.replaced++;
-      this.setStr(el, `H${this.input.keys.recordId('dicom-ae', this.str(el).trim()).slice(0, 15).toUpperCase()}`);
+      this.setStr(el, `H${this.keys.recordId('dicom-ae', this.str(el).trim()).slice(0, 15).toUpperCase()}`);
       return el;
     }
     if (el.vr === 'UI') {
@@ -402,6 +410,20 @@ class Engine {
     const add: DElement[] = [];
     if (!top.some((e) => e.tag === TAG.patientName)) add.push(this.newElement(TAG.patientName, 'PN', this.pseudonym));
     if (!top.some((e) => e.tag === TAG.patientId)) add.push(this.newElement(TAG.patientId, 'LO', this.pseudonym));
+    const key = `${this.enc.explicit}|${[...this.input.options].sort().join(',')}`;
+    let markers = markerCache.get(key);
+    if (!markers) {
+      markers = deepFreeze(this.markers());
+      markerCache.set(key, markers);
+    }
+    const all = [...top, ...add, ...markers];
+    all.sort((a, b) => a.tag - b.tag);
+    return all;
+  }
+
+  /** The markers depend only on the options and on whether VRs are explicit (ASCII values). */
+  private markers(): DElement[] {
+    const add: DElement[] = [];
     add.push(this.newElement(TAG.identityRemoved, 'CS', 'YES'));
     add.push(this.newElement(TAG.deidMethod, 'LO', `Harbour ${DICOM_DEID_PROFILE_VERSION}`));
     const codes: { readonly code: string; readonly meaning: string }[] = [CID_7050.basicProfile];
@@ -426,29 +448,60 @@ class Engine {
     add.push(seq);
     // PS3.3 §C.7.6.1: MODIFIED when dates were shifted, REMOVED when they were emptied or removed.
     add.push(this.newElement(TAG.longitudinalModified, 'CS', this.modifiedDates ? 'MODIFIED' : 'REMOVED'));
-    const all = [...top, ...add];
-    all.sort((a, b) => a.tag - b.tag);
-    return all;
+    return add;
   }
 }
 
-/** Strings the scrubber must find in free text: every PN, and identifying attributes of the instance. */
-function collectIdentifyingPhrases(top: readonly DElement[], utf8: boolean): string[] {
-  const phrases: string[] = [];
-  const literalTags = new Set<number>([
-    0x00100020, 0x00101000, 0x00080050, 0x00080080, 0x00080081, 0x00080092, 0x00080094, 0x00101040, 0x00102154, 0x00081040, 0x00081010,
-    0x00400006, 0x00200010, 0x00400253, 0x00401001, 0x00102150, 0x00102152,
-  ]);
-  const walk = (els: readonly DElement[]): void => {
-    for (const el of els) {
-      if (el.items) for (const it of el.items) walk(it.elements);
-      else if (el.value && el.value.length <= 1024 && (el.vr === 'PN' || literalTags.has(el.tag))) {
-        const s = el.value.toString(utf8 ? 'utf8' : 'latin1').replace(/[\0 ]+$/, '');
-        for (const v of s.split('\\')) if (v.trim()) phrases.push(v.trim());
+/**
+ * Marker elements by encoding and options, shared by every output (they are the same bytes each
+ * time). Frozen, so a later change that tried to edit one in place would fail instead of
+ * leaking into other instances.
+ */
+const markerCache = new Map<string, readonly DElement[]>();
+
+function deepFreeze(elements: DElement[]): readonly DElement[] {
+  for (const el of elements) {
+    if (el.items) {
+      for (const it of el.items) {
+        deepFreeze(it.elements);
+        Object.freeze(it);
       }
+      Object.freeze(el.items);
     }
-  };
-  walk(top);
+    Object.freeze(el);
+  }
+  return Object.freeze(elements);
+}
+
+/** Identifying attributes whose values the scrubber must find in free text (besides every PN). */
+const LITERAL_TAGS = new Set<number>([
+  0x00100020, 0x00101000, 0x00080050, 0x00080080, 0x00080081, 0x00080092, 0x00080094, 0x00101040, 0x00102154, 0x00081040, 0x00081010,
+  0x00400006, 0x00200010, 0x00400253, 0x00401001, 0x00102150, 0x00102152,
+]);
+
+/** Values holding strings the scrubber must find in free text: every PN, and identifying attributes. */
+function collectPhraseSources(els: readonly DElement[], out: Buffer[]): void {
+  for (const el of els) {
+    if (el.items) {
+      for (const it of el.items) collectPhraseSources(it.elements, out);
+      continue;
+    }
+    const v = el.value;
+    if (v && v.length <= 1024 && (el.vr === 'PN' || LITERAL_TAGS.has(el.tag))) out.push(v);
+  }
+}
+
+const TRAILING_PADDING = /[\0 ]+$/;
+
+/** The phrases of those values: each value of a multi-valued one, trimmed. */
+function identifyingPhrases(sources: readonly Buffer[], encoding: 'utf8' | 'latin1'): string[] {
+  const phrases: string[] = [];
+  for (const v of sources) {
+    for (const part of v.toString(encoding).replace(TRAILING_PADDING, '').split('\\')) {
+      const p = part.trim();
+      if (p) phrases.push(p);
+    }
+  }
   return phrases;
 }
 

@@ -25,6 +25,8 @@ const PATTERNS: RegExp[] = [
   new RegExp(POSTCODE_IN_TEXT.source, 'gi'),
 ];
 
+const MAX_REMEMBERED = 256;
+
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export class Scrubber {
@@ -54,11 +56,21 @@ export class Scrubber {
       : undefined;
   }
 
+  /**
+   * Results by input text. A scrubber is built for one set of phrases (in practice one patient's
+   * study), whose instances repeat the same descriptions and comments slice after slice. Bounded.
+   */
+  private readonly results = new Map<string, string>();
+
   scrub(text: string): string {
+    const known = this.results.get(text);
+    if (known !== undefined) return known;
     // Patterns first: an e-mail address must be recognised before the names inside it are masked.
     let out = text;
     for (const re of PATTERNS) out = out.replace(re, SCRUB_MARK);
     if (this.literal) out = out.replace(this.literal, SCRUB_MARK);
+    if (this.results.size >= MAX_REMEMBERED) this.results.clear();
+    this.results.set(text, out);
     return out;
   }
 }

@@ -97,6 +97,12 @@ export class Cursor {
     this.pos += 4;
     return little ? this.buf.readUInt32LE(o) : this.buf.readUInt32BE(o);
   }
+  /** Two bytes as one number, first byte high (a VR as written, see VR_BY_CODE). */
+  code2(): number {
+    const o = this.pos - this.bufStart;
+    this.pos += 2;
+    return (this.buf[o]! << 8) | this.buf[o + 1]!;
+  }
   ascii2(): string {
     const o = this.pos - this.bufStart;
     this.pos += 2;

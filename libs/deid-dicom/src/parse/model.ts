@@ -31,6 +31,24 @@ export interface DElement {
   fragments?: BulkRef[];
 }
 
+/**
+ * A new element with every field present: elements then share one object shape, so the property
+ * reads of the engine and writer (run for every element of every file) stay monomorphic.
+ */
+export function newDElement(tag: number, vr: string, writtenVr: string | undefined, undefinedLength: boolean, value?: Buffer): DElement {
+  return {
+    tag,
+    vr,
+    writtenVr,
+    undefinedLength,
+    value,
+    bulk: undefined,
+    items: undefined,
+    itemsEncoding: undefined,
+    fragments: undefined,
+  };
+}
+
 export interface DItem {
   elements: DElement[];
   undefinedLength: boolean;
@@ -75,5 +93,8 @@ export const ALL_VRS = new Set([
   'UT',
   'UV',
 ]);
+
+/** VR by its two bytes as written (first byte high), so the parser allocates no string per element. */
+export const VR_BY_CODE: ReadonlyMap<number, string> = new Map([...ALL_VRS].map((vr) => [(vr.charCodeAt(0) << 8) | vr.charCodeAt(1), vr]));
 
 export const BINARY_BULK_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);

@@ -1,7 +1,7 @@
 import { DicomRejection, tagString } from '../errors.js';
 import { ITEM, ITEM_DELIMITATION, PIXEL_DATA, SEQUENCE_DELIMITATION, standardVr } from '../dictionary/dictionary.js';
 import { type Cursor } from '../io/source.js';
-import { ALL_VRS, BINARY_BULK_VRS, IMPLICIT_LE, LONG_VRS, type DElement, type DItem, type Encoding } from './model.js';
+import { BINARY_BULK_VRS, IMPLICIT_LE, LONG_VRS, newDElement, VR_BY_CODE, type DElement, type DItem, type Encoding } from './model.js';
 
 const UNDEFINED = 0xffffffff;
 /** Binary values above this size are referenced, not read: memory must not grow with pixel data. */
@@ -66,10 +66,11 @@ export async function parseElements(c: Cursor, enc: Encoding, limit: Limit, out:
     let writtenVr: string | undefined;
     let length: number;
     if (enc.explicit) {
-      writtenVr = c.ascii2();
-      if (!ALL_VRS.has(writtenVr)) {
+      const known = VR_BY_CODE.get(c.code2());
+      if (known === undefined) {
         throw new DicomRejection('invalid_encoding', `invalid VR for ${tagString(tag)} at byte ${c.pos - 6}`);
       }
+      writtenVr = known;
       if (LONG_VRS.has(writtenVr)) {
         if (!c.has(6)) await c.fill(6);
         c.pos += 2; // reserved
@@ -87,7 +88,7 @@ export async function parseElements(c: Cursor, enc: Encoding, limit: Limit, out:
       vr = vrForImplicit(tag);
     }
 
-    const el: DElement = { tag, vr, writtenVr, undefinedLength: length === UNDEFINED };
+    const el = newDElement(tag, vr, writtenVr, length === UNDEFINED);
 
     if (length === UNDEFINED) {
       if (tag === PIXEL_DATA && vr !== 'SQ') {
@@ -133,7 +134,8 @@ export async function parseElements(c: Cursor, enc: Encoding, limit: Limit, out:
       el.bulk = { offset: c.pos, length };
       c.pos += length;
     } else {
-      el.value = await c.bytes(length);
+      // In-memory sources always have the value in the window: no await (one microtask) per element.
+      el.value = c.has(length) ? c.take(length) : await c.bytes(length);
     }
     out.push(el);
   }

@@ -1,6 +1,6 @@
 import { DicomRejection } from '../errors.js';
 import { Cursor, type ByteSource } from '../io/source.js';
-import { ALL_VRS, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, type DElement, type Encoding } from './model.js';
+import { ALL_VRS, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, LONG_VRS, type DElement, type Encoding } from './model.js';
 import { parseElements, type ParseOptions } from './parser.js';
 
 export const TS = {
@@ -112,20 +112,21 @@ async function parseOne(c: Cursor, out: DElement[]): Promise<void> {
   // Parse exactly one explicit VR LE element by giving parseElements a limit that ends after it.
   if (!c.has(8)) await c.fill(8);
   const start = c.pos;
-  const b = await c.bytes(8);
-  c.pos = start;
-  const v = b.toString('latin1', 4, 6);
+  c.pos += 4;
+  const long = LONG_VRS.has(c.ascii2());
   let len: number;
   let headerLen: number;
-  if (['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV'].includes(v)) {
-    const h = await c.bytes(12);
+  if (long) {
     c.pos = start;
-    len = h.readUInt32LE(8);
+    if (!c.has(12)) await c.fill(12);
+    c.pos = start + 8;
+    len = c.u32(true);
     headerLen = 12;
   } else {
-    len = b.readUInt16LE(6);
+    len = c.u16(true);
     headerLen = 8;
   }
+  c.pos = start;
   if (len === 0xffffffff) throw new DicomRejection('invalid_length', 'undefined length in File Meta Information');
   await parseElements(c, EXPLICIT_LE, { end: start + headerLen + len, depth: 0 }, out);
 }

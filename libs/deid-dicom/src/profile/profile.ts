@@ -71,17 +71,24 @@ export const CID_7050 = {
 /** Action after options and combined codes are resolved. */
 export type EffectiveAction = 'X' | 'Z' | 'D' | 'K' | 'C' | 'U';
 
-const rowsByTag = new Map<string, AnnexERow>();
-for (const row of ANNEX_E_TABLE) rowsByTag.set(row.tag, row);
+// Indexed by numeric tag: the engine looks a row up for every element of every instance, so no
+// per-lookup string formatting. Repeating-group rows (60xx,eeee) are indexed by element.
+const rowsByTag = new Map<number, AnnexERow>();
+const overlayRowsByElement = new Map<number, AnnexERow>();
+let curveRow: AnnexERow | undefined;
+for (const row of ANNEX_E_TABLE) {
+  if (/^[0-9A-F]{8}$/.test(row.tag)) rowsByTag.set(Number.parseInt(row.tag, 16) >>> 0, row);
+  else if (row.tag === '50XXXXXX') curveRow = row;
+  else if (/^60XX[0-9A-F]{4}$/.test(row.tag)) overlayRowsByElement.set(Number.parseInt(row.tag.slice(4), 16), row);
+}
 
 /** Table E.1-1 row for a standard tag, resolving the 50xx/60xx repeating groups. */
 export function annexERow(tag: number): AnnexERow | undefined {
-  const hex = (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
-  const exact = rowsByTag.get(hex);
+  const exact = rowsByTag.get(tag >>> 0);
   if (exact) return exact;
   const group = tag >>> 16;
-  if ((group & 0xff00) === 0x5000) return rowsByTag.get('50XXXXXX');
-  if ((group & 0xff00) === 0x6000) return rowsByTag.get(`60XX${hex.slice(4)}`);
+  if ((group & 0xff00) === 0x5000) return curveRow;
+  if ((group & 0xff00) === 0x6000) return overlayRowsByElement.get(tag & 0xffff);
   return undefined;
 }
 
@@ -120,4 +127,29 @@ export function resolveAction(row: AnnexERow, options: ReadonlySet<AnnexEOption>
     default:
       return row.basic;
   }
+}
+
+const resolvers = new Map<string, (row: AnnexERow) => EffectiveAction>();
+
+/**
+ * {@link resolveAction} memoised per distinct option set: the table is fixed data, so each
+ * (row, options) pair always resolves the same way and need not be recomputed per element.
+ */
+export function actionResolver(options: ReadonlySet<AnnexEOption>): (row: AnnexERow) => EffectiveAction {
+  const key = [...options].sort().join(',');
+  let resolver = resolvers.get(key);
+  if (!resolver) {
+    const byRow = new Map<AnnexERow, EffectiveAction>();
+    const fixed = new Set(options);
+    resolver = (row) => {
+      let action = byRow.get(row);
+      if (action === undefined) {
+        action = resolveAction(row, fixed);
+        byRow.set(row, action);
+      }
+      return action;
+    };
+    resolvers.set(key, resolver);
+  }
+  return resolver;
 }
