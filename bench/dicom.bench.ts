@@ -3,12 +3,13 @@
  * files and, when installed, Debian's gdcmanon (package libgdcm-tools), on (a) CT slices
  * 512×512×16-bit and (b) large multi-frame files.
  *
- *   npm run bench dicom [-- --quick] [--rounds N]
+ *   npm run bench dicom [-- --quick] [--rounds N] [--rounds-detail]
  *
  * Like is compared with like: Harbour's sequential file API with a sequential fs.copyFile, and the
  * directory API (what `harbour deid dicom` runs, 4 files in flight by default) with fs.copyFile at
- * the same concurrency. Every CT contender runs `rounds` times (default 3) in turn, and the table
- * gives the median with the range, so noise shows. Each timing starts after `sync`, so nobody pays
+ * the same concurrency. Every CT contender runs `rounds` times (default 3) in turn, each round
+ * starting with the next contender, and the table gives the median with the range, so noise shows
+ * (`--rounds-detail` lists every round). Each timing starts after `sync`, so nobody pays
  * for the previous contender's write-back. In-process rows share one Node process (Harbour's first
  * round includes JIT warm-up); "fresh process" rows start a new process per round and report its
  * peak RSS, as do gdcmanon (through /usr/bin/time) and the multi-frame rows. Data is generated
@@ -281,7 +282,9 @@ for (const c of contenders) {
 }
 const out = join(root, 'out-ct');
 for (let round = 0; round < ROUNDS; round++) {
-  for (const c of contenders) {
+  // Each round starts with the next contender, so none always runs first (cold) or after the same one.
+  const order = [...contenders.slice(round % contenders.length), ...contenders.slice(0, round % contenders.length)];
+  for (const c of order) {
     const row = ctRows.get(c)!;
     await freshDir(out);
     const { ms, value } = await timed(() => c.run(out));
@@ -343,6 +346,9 @@ const table = rows.map((r) => ({
   'peak RSS MB': r.rssMb?.length ? Math.max(...r.rssMb).toFixed(0) : '',
 }));
 console.table(table);
+if (args.includes('--rounds-detail')) {
+  for (const r of rows) process.stdout.write(`${r.case} | ${r.tool}: ${r.ms.map((m) => rate(r, m).toFixed(0)).join(' ')} files/s\n`);
+}
 
 const find = (tool: string, kase = ctCase): Row | undefined => rows.find((r) => r.tool === tool && r.case === kase);
 const ratio = (a: string, b: string): string => {

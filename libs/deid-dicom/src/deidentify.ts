@@ -280,12 +280,12 @@ export async function deidentifyDicomBuffer(buf: Buffer, ctx: DicomDeidContext):
 /**
  * De-identify one file. Instances up to {@link SMALL_FILE_BYTES} (a CT or MR slice, most
  * single-frame images) are read whole with one read and written with one gathered write of the
- * new header and a slice of the input holding the pixel data: per-file cost there is file-system
- * round trips and copying, not parsing. Larger instances stream: element headers are parsed through
- * a 64 KiB window, small values rewritten in memory, and Pixel Data (native or encapsulated
- * fragments) copied from input to output in 1 MiB chunks without decoding, so memory does not grow
- * with pixel data. Either way output is written to a temporary file in the target directory and
- * renamed into place only when the instance is released, so nothing partial appears.
+ * new header and a slice of the input holding the pixel data. Larger instances stream: element
+ * headers are parsed through a 64 KiB window, small values rewritten in memory, and Pixel Data
+ * (native or encapsulated fragments) copied from input to output in 1 MiB chunks without decoding,
+ * so memory does not grow with pixel data. Either way output is written to a temporary file in the
+ * target directory and renamed into place only when the instance is released, so nothing partial
+ * appears.
  */
 export async function deidentifyDicomFile(inPath: string, outPath: string, ctx: DicomDeidContext): Promise<DicomDeidOutcome> {
   return (await deidentifyFileAt(inPath, outPath, ctx, false)).outcome;
