@@ -10,6 +10,7 @@ import { AccessAndUploads1795434066884 } from './1795434066884-access-and-upload
 import { Compute1795434890297 } from './1795434890297-compute.js';
 import { ComplianceHistory1795434980024 } from './1795434980024-compliance-history.js';
 import { ComputeJobMembers1795436461750 } from './1795436461750-compute-job-members.js';
+import { DropRedundantEventIndex1795442380481 } from './1795442380481-drop-redundant-event-index.js';
 
 /** Every migration, in order. The generator appends new ones here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Compute1795434890297,
   ComplianceHistory1795434980024,
   ComputeJobMembers1795436461750,
+  DropRedundantEventIndex1795442380481,
 ];
