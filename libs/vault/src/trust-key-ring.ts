@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KEY_MATERIAL, type KeyMaterial } from '@harbour/config';
 import { Db } from '@harbour/persistence';
 import { DomainError } from '@harbour/errors';
-import { decrypt, deriveTrustKek, encrypt, newDataKey, unwrapKey, wrapKey, keyVersionOf } from './vault-crypto.js';
+import { decrypt, deriveTrustKek, newDataKey, recordEncrypter, unwrapKey, wrapKey, keyVersionOf } from './vault-crypto.js';
 
 interface KeyRow {
   version: number;
@@ -75,7 +75,7 @@ export class TrustKeyRing {
 
   async encrypter(trustId: string): Promise<(plain: Buffer) => Buffer> {
     const { version, key } = await this.activeKey(trustId);
-    return (plain) => encrypt(key, plain, version);
+    return recordEncrypter(key, version);
   }
 
   /**
