@@ -1,10 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { KEY_MATERIAL, type KeyMaterial } from '@harbour/config';
 import { Db } from '@harbour/persistence';
 import { acceptRecord, MemoryPatientIndex, type FhirResource, type ParsedConsent, type Rejection } from '@harbour/deid-ehr';
-import { nhsBlindIndex, nhsBlindIndexKey, TrustKeyRing, VaultRepository } from '@harbour/vault';
+import { nhsBlindIndex, nhsBlindIndexKey, TrustKeyRing, VaultRepository, type SealedRecord } from '@harbour/vault';
 import { PersonRepository, StudyConsentRepository, type StudyConsentUpsert } from '@harbour/consent';
 import { projectEvents, projectPatient, ResearchRepository, type ProjectedEvent, type ProjectedPatient } from '@harbour/research';
 import { listExtractFiles, readExtract, type ExtractItem } from './extract-walker.js';
@@ -43,25 +42,23 @@ const YIELD_EVERY = 64;
 /** Vault patients read per query when a batch starts (bounded memory for any trust size). */
 const PRELOAD_PAGE = 5000;
 
-/** A patient ready for the vault: encrypted, fingerprinted and projected, the parsed resource dropped. */
+/** A patient ready for the vault but for sealing: the parsed resource is dropped, its payload kept as JSON. */
 interface PatientRow {
   sourceId: string;
   nhsNumber: string;
   bidx: Buffer;
-  identityEnc: Buffer;
-  contentHash: string;
+  json: string;
   facts: ProjectedPatient;
 }
 
-/** Any other record, likewise ready: nothing of the parsed resource is kept but its projection. */
+/** Any other record, likewise: nothing of the parsed resource is kept but its payload and projection. */
 interface RecordRow {
   key: string;
   resourceType: string;
   sourceId: string;
   patientId: string | null;
   personId: string | undefined;
-  contentEnc: Buffer;
-  contentHash: string;
+  json: string;
   events: ProjectedEvent[];
   consent?: Omit<StudyConsentUpsert, 'personId' | 'sourceId'>;
 }
@@ -94,9 +91,10 @@ export class EhrIngestionService {
   async ingestDirectory(trustId: string, batchId: string, dir: string, onProgress?: (p: IngestProgress) => void): Promise<IngestSummary> {
     const bidxKey = nhsBlindIndexKey(this.keys.masterKey());
     const bidx = (nhs: string): Buffer => nhsBlindIndex(bidxKey, nhs);
-    const fingerprint = (json: string): string => createHmac('sha256', bidxKey).update(json).digest('base64url');
-    const encrypt = await this.keyRing.encrypter(trustId);
     const decrypt = await this.keyRing.decrypter(trustId);
+    // Encryption and the content fingerprint (keyed by the blind-index key, so a re-sent record is
+    // recognised as unchanged) run on a worker thread for full chunks.
+    const sealer = await this.keyRing.sealer(trustId, bidxKey);
 
     // The patient index starts with what the vault already holds for this trust, so an
     // incremental extract may reference patients sent earlier. Both structures are compact
@@ -125,7 +123,8 @@ export class EhrIngestionService {
     /** Keys in the chunk being filled: a repeat goes to the next chunk (one upsert per row per statement). */
     const chunkKeys = new Set<string>();
 
-    const writePatients = async (chunk: PatientRow[], rejected: Rejection[]): Promise<void> => {
+    const writePatients = async (chunk: PatientRow[], sealing: Promise<SealedRecord[]>, rejected: Rejection[]): Promise<void> => {
+      const sealed = await sealing;
       await this.db.run(async () => {
         await this.batches.deferCommitFlush();
         await this.batches.addRejections(trustId, batchId, rejected);
@@ -135,7 +134,12 @@ export class EhrIngestionService {
         const stored = await this.vault.upsertPatients(
           trustId,
           batchId,
-          chunk.map((c) => ({ sourceId: c.sourceId, personId: personOf(c), identityEnc: c.identityEnc, contentHash: c.contentHash })),
+          chunk.map((c, i) => ({
+            sourceId: c.sourceId,
+            personId: personOf(c),
+            identityEnc: sealed[i]!.ciphertext,
+            contentHash: sealed[i]!.fingerprint,
+          })),
         );
         const optedOut = await this.persons.optedOut([...new Set(chunk.map(personOf))]);
         const research = [];
@@ -153,12 +157,23 @@ export class EhrIngestionService {
       });
     };
 
-    const writeRecords = async (chunk: RecordRow[], rejected: Rejection[]): Promise<void> => {
+    const writeRecords = async (chunk: RecordRow[], sealing: Promise<SealedRecord[]>, rejected: Rejection[]): Promise<void> => {
+      const sealed = await sealing;
       await this.db.run(async () => {
         await this.batches.deferCommitFlush();
         await this.batches.addRejections(trustId, batchId, rejected);
         if (chunk.length === 0) return;
-        const stored = await this.vault.upsertRecords(trustId, batchId, chunk);
+        const stored = await this.vault.upsertRecords(
+          trustId,
+          batchId,
+          chunk.map((c, i) => ({
+            resourceType: c.resourceType,
+            sourceId: c.sourceId,
+            patientId: c.patientId,
+            contentEnc: sealed[i]!.ciphertext,
+            contentHash: sealed[i]!.fingerprint,
+          })),
+        );
         const changedPersons = new Set<string>();
         for (const c of chunk) if (c.personId !== undefined && stored.has(c.key)) changedPersons.add(c.personId);
         const optedOut = await this.persons.optedOut([...changedPersons]);
@@ -181,14 +196,22 @@ export class EhrIngestionService {
       const r = rejections;
       rejections = [];
       chunkKeys.clear();
+      // Sealing starts now, on the sealer's thread, while the previous chunk is still being written.
+      const seal = (rows: readonly { json: string }[]): Promise<SealedRecord[]> => {
+        const p = sealer.seal(rows.map((c) => c.json));
+        p.catch(() => undefined); // reported when the write awaits it
+        return p;
+      };
       if (phase === 'patients') {
         const chunk = patients;
         patients = [];
-        await writer.submit(() => writePatients(chunk, r));
+        const sealing = seal(chunk);
+        await writer.submit(() => writePatients(chunk, sealing, r));
       } else {
         const chunk = records;
         records = [];
-        await writer.submit(() => writeRecords(chunk, r));
+        const sealing = seal(chunk);
+        await writer.submit(() => writeRecords(chunk, sealing, r));
       }
     };
 
@@ -237,13 +260,11 @@ export class EhrIngestionService {
                 const sourceId = r.id ?? `nhs-${b.toString('hex').slice(0, 32)}`;
                 if (chunkKeys.has(sourceId)) await flush(phase);
                 chunkKeys.add(sourceId);
-                const json = payloadJson(item, nhs, r.resource);
                 patients.push({
                   sourceId,
                   nhsNumber: nhs,
                   bidx: b,
-                  identityEnc: encrypt(Buffer.from(json)),
-                  contentHash: fingerprint(json),
+                  json: payloadJson(item, nhs, r.resource),
                   facts: projectPatient(r.resource),
                 });
               } else {
@@ -253,15 +274,13 @@ export class EhrIngestionService {
                 chunkKeys.add(key);
                 const entry = r.nhsNumber !== undefined ? index.entryOf(r.nhsNumber) : undefined;
                 const link = entry !== undefined ? links.get(entry) : undefined;
-                const json = payloadJson(item, r.nhsNumber, r.resource);
                 records.push({
                   key,
                   resourceType: r.resourceType,
                   sourceId,
                   patientId: link?.patientId ?? null,
                   personId: link?.personId,
-                  contentEnc: encrypt(Buffer.from(json)),
-                  contentHash: fingerprint(json),
+                  json: payloadJson(item, r.nhsNumber, r.resource),
                   events: link ? projectEvents(r.resource) : [],
                   consent: r.consent ? consentRow(r.consent) : undefined,
                 });
@@ -281,6 +300,7 @@ export class EhrIngestionService {
     } finally {
       // Never leave a write running behind a failure: the batch is only marked failed after it.
       await writer.settle();
+      await sealer.close();
     }
     onProgress?.({ phase: 'records', ...stats });
     return { batchId, ...stats };
