@@ -42,17 +42,19 @@ function mixNumber(n: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** FNV-1a over UTF-16 code units; also reports whether the string is ASCII (one byte per unit). */
-function hashString(s: string): { hash: number; ascii: boolean } {
+/** FNV-1a over UTF-16 code units, with bit 31 set when the string is not ASCII (one byte per unit). */
+function hashString(s: string): number {
   let h = 0x811c9dc5;
-  let ascii = true;
+  let wide = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) ascii = false;
+    wide |= c;
     h = Math.imul(h ^ c, 0x01000193);
   }
-  return { hash: h >>> 0, ascii };
+  return ((h & 0x7fffffff) | (wide > 0x7f ? 0x80000000 : 0)) >>> 0;
 }
+
+const isAsciiHash = (hash: number): boolean => hash < 0x80000000;
 
 /**
  * Open-addressing hash table from strings (FHIR ids, fullUrls) to a number, stored off the JS heap:
@@ -70,13 +72,21 @@ class StringNumberTable {
   private slots = new Int32Array(2048).fill(EMPTY);
   size = 0;
 
-  private find(key: string, hash: number, ascii: boolean): { slot: number; entry: number } {
+  /** Slot of the last {@link find}: where the key is, or where it would go. */
+  private slot = 0;
+
+  /** The key's entry, or EMPTY (then `this.slot` is a free slot for it). */
+  private find(key: string, hash: number): number {
+    const ascii = isAsciiHash(hash);
     const mask = this.slots.length - 1;
     let slot = hash & mask;
     let bytes: Buffer | undefined;
     for (;;) {
       const e = this.slots[slot]!;
-      if (e === EMPTY) return { slot, entry: EMPTY };
+      if (e === EMPTY) {
+        this.slot = slot;
+        return EMPTY;
+      }
       if (this.hashes[e] === hash) {
         const off = this.keyOffset[e]!;
         const len = this.keyLength[e]!;
@@ -84,11 +94,11 @@ class StringNumberTable {
           if (len === key.length) {
             let i = 0;
             while (i < len && this.arena[off + i] === key.charCodeAt(i)) i++;
-            if (i === len) return { slot, entry: e };
+            if (i === len) return e;
           }
         } else {
           bytes ??= Buffer.from(key, 'utf8');
-          if (len === bytes.length && this.arena.compare(bytes, 0, len, off, off + len) === 0) return { slot, entry: e };
+          if (len === bytes.length && this.arena.compare(bytes, 0, len, off, off + len) === 0) return e;
         }
       }
       slot = (slot + 1) & mask;
@@ -96,18 +106,19 @@ class StringNumberTable {
   }
 
   get(key: string): number | undefined {
-    const { hash, ascii } = hashString(key);
-    const { entry } = this.find(key, hash, ascii);
+    const entry = this.find(key, hashString(key));
     return entry === EMPTY ? undefined : this.values[entry];
   }
 
   set(key: string, value: number): void {
-    const { hash, ascii } = hashString(key);
-    const found = this.find(key, hash, ascii);
-    if (found.entry !== EMPTY) {
-      this.values[found.entry] = value;
+    const hash = hashString(key);
+    const found = this.find(key, hash);
+    if (found !== EMPTY) {
+      this.values[found] = value;
       return;
     }
+    const free = this.slot;
+    const ascii = isAsciiHash(hash);
     const len = ascii ? key.length : Buffer.byteLength(key, 'utf8');
     if (this.arenaUsed + len > this.arena.length) {
       const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaUsed + len));
@@ -122,7 +133,7 @@ class StringNumberTable {
     this.hashes[e] = hash;
     this.values[e] = value;
     this.arenaUsed += len;
-    this.slots[found.slot] = e;
+    this.slots[free] = e;
     if (this.size * 2 > this.slots.length) this.rehash();
   }
 
