@@ -8,6 +8,7 @@ import { readCsv, type CsvItem } from './csv-reader.js';
 import { DEFAULT_EHR_PROFILE, EHR_DEID_PROFILE_VERSION, profileOptionsLabel, type DeidProfile } from './profile.js';
 import { acceptRecord, type RecordLocation } from './pipeline.js';
 import { MemoryPatientIndex } from './patient-index.js';
+import { PatientKeyStore } from './patient-keys.js';
 import { deidentifyResource, patientContext, withKeyCache, type DeidContext, type PatientContext } from './deidentify.js';
 import { humanNameParts, makeScrubber } from './scrub.js';
 import type { ParsedConsent } from './consent.js';
@@ -165,6 +166,8 @@ class DirectoryRun {
   rejections!: RejectionSink;
   private readonly scrub: boolean;
   private lastProgress = 0;
+  private readonly patientKeys: PatientKeyStore;
+  private lastPatient: PatientContext | undefined;
 
   constructor(
     readonly outDir: string,
@@ -172,6 +175,7 @@ class DirectoryRun {
   ) {
     this.profile = opts.profile ?? DEFAULT_EHR_PROFILE;
     this.scrub = this.profile.freeText === 'scrub';
+    this.patientKeys = new PatientKeyStore(opts.keys);
   }
 
   private async writer(name: string): Promise<BufferedFileWriter> {
@@ -223,7 +227,15 @@ class DirectoryRun {
   }
 
   private patient(nhs: string): PatientContext {
-    return patientContext(this.opts.keys, nhs, this.scrub ? this.index.known(nhs) : undefined);
+    const known = this.scrub ? this.index.known(nhs) : undefined;
+    // A patient's resources arrive together: reuse the context while the patient stays the same.
+    const last = this.lastPatient;
+    if (last && last.nhsNumber === nhs && last.known === known) return last;
+    const entry = this.index.entryOf(nhs);
+    const p: PatientContext =
+      entry !== undefined ? { nhsNumber: nhs, ...this.patientKeys.get(entry, nhs), known } : patientContext(this.opts.keys, nhs, known);
+    this.lastPatient = p;
+    return p;
   }
 
   /** Validate, link, de-identify and write one parsed resource. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryPatientIndex } from './patient-index.js';
 import { emptyKnown } from './scrub.js';
+import { PatientKeyStore } from './patient-keys.js';
 
 test('patient index: accepted, opted out, rejected, duplicates linked', () => {
   const index = new MemoryPatientIndex();
@@ -50,4 +51,27 @@ test('patient index: known identifiers are kept per patient and merged for dupli
   index.add('9434765919', ['p1b'], false, { ...emptyKnown(), names: ['Lovelace'] });
   assert.deepEqual(index.known('9434765919')?.names, ['Ada', 'Lovelace']);
   assert.equal(index.known('9990000018'), undefined);
+});
+
+test('patient key store: the pseudonym and offset of the keys, computed once per patient', () => {
+  let calls = 0;
+  const keys = {
+    projectId: 'p',
+    pseudonym: (n: string) => (calls++, `HBR-${n.padStart(16, 'A')}`),
+    dateOffsetDays: (n: string) => (calls++, (Number(n.slice(-3)) % 731) - 365),
+    uid: (u: string) => u,
+    recordId: (_ns: string, id: string) => id,
+  };
+  const store = new PatientKeyStore(keys);
+  const nhs = (i: number): string => String(9_000_000_000 + i);
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 3000; i++) {
+      assert.deepEqual(store.get(i, nhs(i)), { pseudonym: keys.pseudonym(nhs(i)), dateOffsetDays: keys.dateOffsetDays(nhs(i)) });
+    }
+  }
+  assert.equal(calls, 3 * 3000 * 2 + 3000 * 2);
+  // values that do not fit the compact form are computed every time, never truncated
+  const long = new PatientKeyStore({ ...keys, pseudonym: (n: string) => `LONG-PSEUDONYM-${n}` });
+  assert.equal(long.get(0, '9434765919').pseudonym, 'LONG-PSEUDONYM-9434765919');
+  assert.equal(long.get(0, '9434765919').pseudonym, 'LONG-PSEUDONYM-9434765919');
 });
