@@ -193,9 +193,10 @@ export class EhrIngestionService {
     };
 
     const flush = async (phase: 'patients' | 'others'): Promise<void> => {
+      chunkKeys.clear();
+      if (rejections.length === 0 && (phase === 'patients' ? patients : records).length === 0) return;
       const r = rejections;
       rejections = [];
-      chunkKeys.clear();
       // Sealing starts now, on the sealer's thread, while the previous chunk is still being written.
       const seal = (rows: readonly { json: string }[]): Promise<SealedRecord[]> => {
         const p = sealer.seal(rows.map((c) => c.json));
