@@ -6,7 +6,7 @@
  * Generates a synthetic FHIR NDJSON extract under .bench-data/ (kept between runs), then runs
  * parse + validate + de-identify (deidentifyEhrDirectory, output to files) in a fresh single
  * process per size, reporting resources/s and peak RSS. Running two sizes shows whether memory
- * stays flat as the extract grows (only the patient index grows, ~100 bytes per patient).
+ * stays flat as the extract grows (only the compact patient index grows, ~50 bytes per patient).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -11,6 +11,7 @@ import { Compute1795434890297 } from './1795434890297-compute.js';
 import { ComplianceHistory1795434980024 } from './1795434980024-compliance-history.js';
 import { ComputeJobMembers1795436461750 } from './1795436461750-compute-job-members.js';
 import { AuditPendingSeal1795439436702 } from './1795439436702-audit-pending-seal.js';
+import { DropRedundantEventIndex1795442380481 } from './1795442380481-drop-redundant-event-index.js';
 
 /** Every migration, in order. The generator appends new ones here. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   ComplianceHistory1795434980024,
   ComputeJobMembers1795436461750,
   AuditPendingSeal1795439436702,
+  DropRedundantEventIndex1795442380481,
 ];

@@ -47,6 +47,24 @@ test('k-anonymity: computed over birth year, sex, district; ladder then suppress
   assert.deepEqual(r.records[0], { birthYear: 1960, sex: 'female', district: 'LS' });
 });
 
+test('k-anonymity: the plan from class counts releases only classes of at least k, and reports what it released', () => {
+  let seed = 7;
+  const rnd = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  const recs = Array.from({ length: 3000 }, () => ({
+    birthYear: 1930 + rnd(80),
+    sex: ['female', 'male', 'unknown'][rnd(3)],
+    district: `LS${1 + rnd(30)}`,
+  }));
+  for (const k of [2, 5, 20]) {
+    const r = achieveKAnonymity(recs, k);
+    const released = computeKAnonymity(r.records, k);
+    assert.ok(released.k >= k, `k=${k}: got ${released.k}`);
+    assert.deepEqual(r.report, released);
+    assert.equal(r.report.suppressed, r.suppressed);
+    assert.equal(r.records.length, recs.length);
+  }
+});
+
 test('scrubber pattern-matches identifiers nobody told it about', () => {
   const s = makeScrubber(emptyKnown());
   const out = s(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deidentifyEhrDirectory } from './directory.js';
 import { makeProfile } from './profile.js';
+import { computeKAnonymity } from './k-anonymity.js';
 import { parseOptOutFileDetailed, parseOptOutFile } from './opt-outs.js';
 import type { Rejection } from './rejections.js';
 import type { FhirResource } from './fhir-types.js';
@@ -256,6 +257,17 @@ test('k-anonymity target generalises released quasi-identifiers', async () => {
   assert.ok(res.kAnonymity.k >= 3 || res.kAnonymity.classes === 0, JSON.stringify(res.kAnonymity));
   const pats = await readNd(join(outDir, 'Patient.ndjson'));
   assert.equal(pats.length, 150);
+  // k holds over what was written, not only in the report
+  const released = computeKAnonymity(
+    pats.map((p) => ({
+      birthYear: typeof p.birthDate === 'string' ? Number(p.birthDate.slice(0, 4)) : undefined,
+      sex: typeof p.gender === 'string' ? p.gender : undefined,
+      district: (p.address as { postalCode?: string }[] | undefined)?.[0]?.postalCode,
+    })),
+    3,
+  );
+  assert.ok(released.k >= 3 || released.classes === 0, JSON.stringify(released));
+  assert.equal(released.suppressed, res.kAnonymity.suppressed);
 });
 
 test('opt-out file parsing tolerates BOM, header, spaces, dashes, CSV columns; counts invalid lines', async () => {

@@ -8,6 +8,7 @@ import { readCsv, type CsvItem } from './csv-reader.js';
 import { DEFAULT_EHR_PROFILE, EHR_DEID_PROFILE_VERSION, profileOptionsLabel, type DeidProfile } from './profile.js';
 import { acceptRecord, type RecordLocation } from './pipeline.js';
 import { MemoryPatientIndex } from './patient-index.js';
+import { PatientKeyStore } from './patient-keys.js';
 import { deidentifyResource, patientContext, withKeyCache, type DeidContext, type PatientContext } from './deidentify.js';
 import { humanNameParts, makeScrubber } from './scrub.js';
 import type { ParsedConsent } from './consent.js';
@@ -23,7 +24,7 @@ import {
   resolveColumns,
   type CsvKind,
 } from './csv-deid.js';
-import { achieveKAnonymity, computeKAnonymity, type KAnonymityReport, type QuasiIdentifiers } from './k-anonymity.js';
+import { planKAnonymity, QiClassCounts, type KAnonymityReport, type QuasiIdentifiers } from './k-anonymity.js';
 import { BufferedFileWriter, RejectionSink } from './output-writers.js';
 import type { RecordError, Rejection, RejectionCode } from './rejections.js';
 
@@ -47,6 +48,12 @@ export interface DeidentifyDirectoryOptions {
   targetK?: number;
   /** Per-record byte limit for NDJSON/CSV (default 10 MiB). */
   maxRecordBytes?: number;
+  /**
+   * Called for each Consent found, with the patient's pseudonym (references inside the parsed
+   * consent are the original ones, so it stays with the caller). Streamed rather than collected so
+   * memory does not grow with the extract.
+   */
+  onConsent?: (pseudonym: string, consent: ParsedConsent) => void;
 }
 
 export interface FileReport {
@@ -74,8 +81,8 @@ export interface DeidentifyDirectoryResult {
   /** Patients on the opt-out list found in the extract, and their records left out. */
   optedOutPatients: number;
   optedOutRecords: number;
-  /** Consents found, keyed by pseudonym (references inside are the original ones). */
-  consents: { pseudonym: string; consent: ParsedConsent }[];
+  /** Consent resources found (each was passed to `onConsent`). */
+  consents: number;
   /** k-anonymity of released patients over birth year, sex, postcode district (after targetK, if set). */
   kAnonymity: KAnonymityReport & { targetK?: number; level?: string };
   durationMs: number;
@@ -89,6 +96,9 @@ interface InputFile {
 }
 
 const PASS1_TYPES = new Set(['Patient', 'Practitioner']);
+
+/** Entries per memoised keyed function in a directory run (see withKeyCache). */
+const KEY_CACHE_ENTRIES = 16_384;
 
 /** `Patient.ndjson`, `Patient.000.ndjson`, `1.Observation.ndjson`, `Patient_2.ndjson.gz` → type. */
 export function resourceTypeFromFileName(name: string): string | undefined {
@@ -148,14 +158,16 @@ class DirectoryRun {
   readonly writers = new Map<string, BufferedFileWriter>();
   readonly written: Record<string, number> = {};
   readonly files: FileReport[] = [];
-  readonly consents: { pseudonym: string; consent: ParsedConsent }[] = [];
-  readonly qiCounts: QuasiIdentifiers[] = [];
-  readonly qiByPseudonym = new Map<string, QuasiIdentifiers>();
+  consents = 0;
+  /** Released patients' quasi-identifier classes: bounded by distinct values, not by patients. */
+  readonly qiCounts = new QiClassCounts();
   readonly csvKinds = new Map<string, CsvKind>();
   optedOutRecords = 0;
   rejections!: RejectionSink;
   private readonly scrub: boolean;
   private lastProgress = 0;
+  private readonly patientKeys: PatientKeyStore;
+  private lastPatient: PatientContext | undefined;
 
   constructor(
     readonly outDir: string,
@@ -163,6 +175,7 @@ class DirectoryRun {
   ) {
     this.profile = opts.profile ?? DEFAULT_EHR_PROFILE;
     this.scrub = this.profile.freeText === 'scrub';
+    this.patientKeys = new PatientKeyStore(opts.keys);
   }
 
   private async writer(name: string): Promise<BufferedFileWriter> {
@@ -214,7 +227,15 @@ class DirectoryRun {
   }
 
   private patient(nhs: string): PatientContext {
-    return patientContext(this.opts.keys, nhs, this.scrub ? this.index.known(nhs) : undefined);
+    const known = this.scrub ? this.index.known(nhs) : undefined;
+    // A patient's resources arrive together: reuse the context while the patient stays the same.
+    const last = this.lastPatient;
+    if (last && last.nhsNumber === nhs && last.known === known) return last;
+    const entry = this.index.entryOf(nhs);
+    const p: PatientContext =
+      entry !== undefined ? { nhsNumber: nhs, ...this.patientKeys.get(entry, nhs), known } : patientContext(this.opts.keys, nhs, known);
+    this.lastPatient = p;
+    return p;
   }
 
   /** Validate, link, de-identify and write one parsed resource. */
@@ -272,14 +293,12 @@ class DirectoryRun {
       return;
     }
     report.accepted++;
-    if (rec.resourceType === 'Patient') this.recordQi(patient!.pseudonym, patientQi(res.resource));
-    if (rec.consent && patient) this.consents.push({ pseudonym: patient.pseudonym, consent: rec.consent });
+    if (rec.resourceType === 'Patient') this.qiCounts.add(patientQi(res.resource));
+    if (rec.consent && patient) {
+      this.consents++;
+      this.opts.onConsent?.(patient.pseudonym, rec.consent);
+    }
     await this.emit(res.resource);
-  }
-
-  private recordQi(pseudonym: string, q: QuasiIdentifiers): void {
-    this.qiCounts.push(q);
-    if (this.opts.targetK) this.qiByPseudonym.set(pseudonym, q);
   }
 
   private fileReport(f: InputFile, kind?: string): FileReport {
@@ -414,7 +433,7 @@ class DirectoryRun {
         }
         seen.add(r.nhsNumber);
         const isNew = this.index.add(r.nhsNumber, [], false, r.known);
-        if (isNew) this.recordQi(r.values[0]!, { birthYear: r.birthYear, sex: r.sex || undefined, district: r.district || undefined });
+        if (isNew) this.qiCounts.add({ birthYear: r.birthYear, sex: r.sex || undefined, district: r.district || undefined });
         report.accepted++;
         this.written[f.rel] = (this.written[f.rel] ?? 0) + 1;
         await maybe(out.write(csvLine(r.values)));
@@ -475,15 +494,15 @@ class DirectoryRun {
     this.progress(pass, report, true);
   }
 
-  /** Rewrite released Patient quasi-identifiers so that k ≥ targetK (generalise, then suppress). */
+  /**
+   * Rewrite released Patient quasi-identifiers so that k ≥ targetK (generalise, then suppress).
+   * The level is chosen from the class counts; the written patients are then streamed back and
+   * each rewritten from its own released values, so nothing per patient is held in memory. A CSV
+   * row of a patient counted from another file (same NHS number) is rewritten from its own values;
+   * if those fall in no counted class it is suppressed (fails safe).
+   */
   async enforceK(targetK: number): Promise<{ report: KAnonymityReport; level: string }> {
-    const pseudonyms = [...this.qiByPseudonym.keys()];
-    const result = achieveKAnonymity(
-      pseudonyms.map((p) => this.qiByPseudonym.get(p)!),
-      targetK,
-    );
-    const mapped = new Map<string, QuasiIdentifiers>();
-    pseudonyms.forEach((p, i) => mapped.set(p, result.records[i]!));
+    const plan = planKAnonymity(this.qiCounts, targetK);
     // Patient.ndjson
     if (this.writers.has('Patient.ndjson')) {
       const path = join(this.outDir, 'Patient.ndjson');
@@ -492,15 +511,13 @@ class DirectoryRun {
       for await (const item of readNdjson(path)) {
         if (item.error) continue;
         const r = JSON.parse(item.raw) as FhirResource;
-        const q = typeof r.id === 'string' ? mapped.get(r.id) : undefined;
-        if (q) {
-          delete r.birthDate;
-          delete r.gender;
-          delete r.address;
-          if (q.sex !== undefined) r.gender = q.sex;
-          if (q.birthYear !== undefined) r.birthDate = String(q.birthYear).padStart(4, '0');
-          if (q.district !== undefined) r.address = [{ postalCode: q.district }];
-        }
+        const q = plan.apply(patientQi(r));
+        delete r.birthDate;
+        delete r.gender;
+        delete r.address;
+        if (q.sex !== undefined) r.gender = q.sex;
+        if (q.birthYear !== undefined) r.birthDate = String(q.birthYear).padStart(4, '0');
+        if (q.district !== undefined) r.address = [{ postalCode: q.district }];
         await maybe(w.write(`${JSON.stringify(r)}\n`));
       }
       await w.close();
@@ -521,18 +538,21 @@ class DirectoryRun {
         }
         if (!item.row) continue;
         const row = item.row;
-        const q = mapped.get(row.pseudonym ?? '');
-        if (q) {
-          row.birth_year = q.birthYear !== undefined ? String(q.birthYear) : '';
-          row.sex = q.sex ?? '';
-          row.postcode_district = q.district ?? '';
-        }
+        const by = row.birth_year ?? '';
+        const q = plan.apply({
+          birthYear: by === '' ? undefined : Number(by),
+          sex: row.sex || undefined,
+          district: row.postcode_district || undefined,
+        });
+        row.birth_year = q.birthYear !== undefined ? String(q.birthYear) : '';
+        row.sex = q.sex ?? '';
+        row.postcode_district = q.district ?? '';
         await maybe(w.write(csvLine(cols.map((c) => row[c] ?? ''))));
       }
       await w.close();
       await rename(tmp, path);
     }
-    return { report: result.report, level: `birthYear=${result.level.birthYear};district=${result.level.district}` };
+    return { report: plan.report, level: `birthYear=${plan.level.birthYear};district=${plan.level.district}` };
   }
 
   async closeAll(): Promise<void> {
@@ -546,7 +566,8 @@ class DirectoryRun {
  * `outDir`: `<ResourceType>.ndjson` per type, each CSV file under its own relative name with a
  * `pseudonym` column in place of `nhs_number`, `rejections.json` (array of `{file, line, code,
  * message}`), and `deid-summary.json` (this function's result). Opted-out patients are counted and
- * left out entirely. Memory is bounded by the patient index, not by the number of resources.
+ * left out entirely. Memory is bounded by the compact patient index (tens of bytes per patient),
+ * not by the number of resources.
  */
 export async function deidentifyEhrDirectory(
   inDir: string,
@@ -557,8 +578,10 @@ export async function deidentifyEhrDirectory(
   const inAbs = resolve(inDir);
   const outAbs = resolve(outDir);
   await mkdir(outAbs, { recursive: true });
-  // Memoised keys: the same encounter/practitioner ids and patients recur across files.
-  const run = new DirectoryRun(outAbs, { ...options, keys: withKeyCache(options.keys) });
+  // Memoised keys: the same encounter/practitioner ids and patients recur, mostly close together
+  // (Bulk Data files list a patient's resources together), so a small cache catches nearly every
+  // repeat while its memory stays the same on any extract size.
+  const run = new DirectoryRun(outAbs, { ...options, keys: withKeyCache(options.keys, KEY_CACHE_ENTRIES) });
   run.rejections = await RejectionSink.create(join(outAbs, 'rejections.json'));
   const skippedFiles: string[] = [];
   const inputs: InputFile[] = [];
@@ -576,7 +599,7 @@ export async function deidentifyEhrDirectory(
       }
     }
     for (const w of run.writers.values()) await w.flush();
-    let kAnonymity: DeidentifyDirectoryResult['kAnonymity'] = computeKAnonymity(run.qiCounts, options.targetK ?? 0);
+    let kAnonymity: DeidentifyDirectoryResult['kAnonymity'] = run.qiCounts.report(options.targetK ?? 0);
     if (options.targetK && options.targetK > 1) {
       const { report, level } = await run.enforceK(options.targetK);
       kAnonymity = { ...report, targetK: options.targetK, level };
@@ -598,7 +621,7 @@ export async function deidentifyEhrDirectory(
       durationMs: Date.now() - started,
     };
     const summary = await BufferedFileWriter.create(join(outAbs, 'deid-summary.json'));
-    await summary.write(`${JSON.stringify({ ...result, consents: result.consents.length }, null, 2)}\n`);
+    await summary.write(`${JSON.stringify(result, null, 2)}\n`);
     await summary.close();
     return result;
   } catch (e) {

@@ -33,25 +33,64 @@ function isSuppressed(q: QuasiIdentifiers): boolean {
   return q.birthYear === undefined && q.sex === undefined && q.district === undefined;
 }
 
+/**
+ * Quasi-identifier classes with their sizes: what k-anonymity needs, in memory bounded by the
+ * number of distinct (birth year, sex, district) combinations rather than by the number of
+ * patients, so a run over any extract size can count as it goes.
+ */
+export class QiClassCounts {
+  private readonly classes = new Map<string, { q: QuasiIdentifiers; n: number }>();
+  records = 0;
+
+  add(q: QuasiIdentifiers, n = 1): void {
+    this.records += n;
+    const key = classKey(q);
+    const c = this.classes.get(key);
+    if (c) c.n += n;
+    else this.classes.set(key, { q: { birthYear: q.birthYear, sex: q.sex, district: q.district }, n });
+  }
+
+  /** Each class once, with its size. */
+  entries(): IterableIterator<{ q: QuasiIdentifiers; n: number }> {
+    return this.classes.values();
+  }
+
+  /** The same classes after a generalisation (classes that become equal merge). */
+  generalised(level: GeneralisationLevel): QiClassCounts {
+    const out = new QiClassCounts();
+    for (const c of this.classes.values()) out.add(generalise(c.q, level), c.n);
+    return out;
+  }
+
+  /** k over the counted records; fully suppressed records are left out. */
+  report(targetK = 0): KAnonymityReport {
+    let suppressed = 0;
+    let classes = 0;
+    let k = Infinity;
+    let below = 0;
+    for (const { q, n } of this.classes.values()) {
+      if (isSuppressed(q)) {
+        suppressed += n;
+        continue;
+      }
+      classes++;
+      if (n < k) k = n;
+      if (n < targetK) below += n;
+    }
+    return { k: k === Infinity ? 0 : k, records: this.records, classes, recordsBelowTarget: below, suppressed };
+  }
+
+  /** Size of the class a record falls in (0 when no counted record has these values). */
+  sizeOf(q: QuasiIdentifiers): number {
+    return this.classes.get(classKey(q))?.n ?? 0;
+  }
+}
+
 /** Compute k over the records; fully suppressed records are left out (they carry no quasi-identifier). */
 export function computeKAnonymity(records: readonly QuasiIdentifiers[], targetK = 0): KAnonymityReport {
-  const counts = new Map<string, number>();
-  let suppressed = 0;
-  for (const r of records) {
-    if (isSuppressed(r)) {
-      suppressed++;
-      continue;
-    }
-    const key = classKey(r);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  let k = counts.size > 0 ? Infinity : 0;
-  let below = 0;
-  for (const n of counts.values()) {
-    if (n < k) k = n;
-    if (n < targetK) below += n;
-  }
-  return { k: k === Infinity ? 0 : k, records: records.length, classes: counts.size, recordsBelowTarget: below, suppressed };
+  const counts = new QiClassCounts();
+  for (const r of records) counts.add(r);
+  return counts.report(targetK);
 }
 
 /** One rung of the generalisation ladder. */
@@ -87,27 +126,58 @@ export interface AnonymiseResult {
   report: KAnonymityReport;
 }
 
+/** A decided generalisation: the level, the resulting report, and how to rewrite one record. */
+export interface KAnonymityPlan {
+  level: GeneralisationLevel;
+  suppressed: number;
+  report: KAnonymityReport;
+  /**
+   * The released values for a record with these original quasi-identifiers: generalised to the
+   * level, or nothing at all (suppressed) when its class is smaller than the target. A record the
+   * counts never saw falls in no class and is suppressed.
+   */
+  apply(q: QuasiIdentifiers): QuasiIdentifiers;
+}
+
 /**
- * Reach k-anonymity ≥ targetK: climb the generalisation ladder until suppressing the records left
- * in small classes costs at most `maxSuppressionRate` of them (default 5%), then suppress those
- * (local suppression: their birth year, sex and district are removed, the record stays).
+ * Reach k-anonymity ≥ targetK from class counts: climb the generalisation ladder until suppressing
+ * the records left in small classes costs at most `maxSuppressionRate` of them (default 5%), then
+ * suppress those (local suppression: their birth year, sex and district are removed, the record
+ * stays). Works on counts, so the records can be streamed past {@link KAnonymityPlan.apply}.
  */
-export function achieveKAnonymity(records: readonly QuasiIdentifiers[], targetK: number, maxSuppressionRate = 0.05): AnonymiseResult {
+export function planKAnonymity(counts: QiClassCounts, targetK: number, maxSuppressionRate = 0.05): KAnonymityPlan {
   let chosen = GENERALISATION_LADDER[GENERALISATION_LADDER.length - 1]!;
-  let generalised: QuasiIdentifiers[] = [];
+  let generalised = new QiClassCounts();
   for (const level of GENERALISATION_LADDER) {
-    generalised = records.map((r) => generalise(r, level));
-    const rep = computeKAnonymity(generalised, targetK);
+    generalised = counts.generalised(level);
     chosen = level;
-    if (rep.recordsBelowTarget <= maxSuppressionRate * records.length) break;
+    if (generalised.report(targetK).recordsBelowTarget <= maxSuppressionRate * counts.records) break;
   }
-  const counts = new Map<string, number>();
-  for (const r of generalised) if (!isSuppressed(r)) counts.set(classKey(r), (counts.get(classKey(r)) ?? 0) + 1);
+  const released = new QiClassCounts();
   let suppressed = 0;
-  const out = generalised.map((r) => {
-    if (isSuppressed(r) || (counts.get(classKey(r)) ?? 0) >= targetK) return r;
-    suppressed++;
-    return {};
-  });
-  return { level: chosen, records: out, suppressed, report: computeKAnonymity(out, targetK) };
+  for (const { q, n } of generalised.entries()) {
+    if (isSuppressed(q) || n >= targetK) released.add(q, n);
+    else {
+      suppressed += n;
+      released.add({}, n);
+    }
+  }
+  const level = chosen;
+  return {
+    level,
+    suppressed,
+    report: released.report(targetK),
+    apply: (q) => {
+      const g = generalise(q, level);
+      return isSuppressed(g) || generalised.sizeOf(g) >= targetK ? g : {};
+    },
+  };
+}
+
+/** {@link planKAnonymity} over records held in memory; returns them rewritten, in order. */
+export function achieveKAnonymity(records: readonly QuasiIdentifiers[], targetK: number, maxSuppressionRate = 0.05): AnonymiseResult {
+  const counts = new QiClassCounts();
+  for (const r of records) counts.add(r);
+  const plan = planKAnonymity(counts, targetK, maxSuppressionRate);
+  return { level: plan.level, records: records.map((r) => plan.apply(r)), suppressed: plan.suppressed, report: plan.report };
 }

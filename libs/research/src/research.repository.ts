@@ -25,32 +25,45 @@ export class ResearchRepository {
     );
   }
 
-  /** Replace the events of changed records (delete then insert: re-ingestion never duplicates). */
+  /**
+   * Replace the events of changed records (delete then insert: re-ingestion never duplicates).
+   * A record inserted in the same transaction (`recordIsNew`) has no events to delete, which spares
+   * a bulk ingest one index probe per record.
+   */
   async replaceEvents(
     trustId: string,
-    rows: readonly { recordId: string; personId: string; events: readonly ProjectedEvent[] }[],
+    rows: readonly { recordId: string; personId: string; events: readonly ProjectedEvent[]; recordIsNew?: boolean }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.query(`DELETE FROM research.event WHERE trust_id = $1 AND record_id = ANY($2::uuid[])`, [
-      trustId,
-      rows.map((r) => r.recordId),
-    ]);
-    const flat = rows.flatMap((r) => r.events.map((e) => ({ ...e, recordId: r.recordId, personId: r.personId })));
-    if (flat.length === 0) return;
+    const replaced = rows.filter((r) => !r.recordIsNew).map((r) => r.recordId);
+    if (replaced.length > 0) {
+      await this.db.query(`DELETE FROM research.event WHERE trust_id = $1 AND record_id = ANY($2::uuid[])`, [trustId, replaced]);
+    }
+    const personIds: string[] = [];
+    const recordIds: string[] = [];
+    const kinds: string[] = [];
+    const systems: string[] = [];
+    const codes: string[] = [];
+    const dates: (string | null)[] = [];
+    const values: (number | null)[] = [];
+    const units: (string | null)[] = [];
+    for (const r of rows) {
+      for (const e of r.events) {
+        personIds.push(r.personId);
+        recordIds.push(r.recordId);
+        kinds.push(e.kind);
+        systems.push(e.codeSystem);
+        codes.push(e.code);
+        dates.push(e.eventDate);
+        values.push(e.valueNum);
+        units.push(e.unit);
+      }
+    }
+    if (kinds.length === 0) return;
     await this.db.query(
       `INSERT INTO research.event (trust_id, person_id, record_id, kind, code_system, code, event_date, value_num, unit)
        SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::date[], $8::float8[], $9::text[])`,
-      [
-        trustId,
-        flat.map((e) => e.personId),
-        flat.map((e) => e.recordId),
-        flat.map((e) => e.kind),
-        flat.map((e) => e.codeSystem),
-        flat.map((e) => e.code),
-        flat.map((e) => e.eventDate),
-        flat.map((e) => e.valueNum),
-        flat.map((e) => e.unit),
-      ],
+      [trustId, personIds, recordIds, kinds, systems, codes, dates, values, units],
     );
   }
 

@@ -2,6 +2,8 @@ export * from './vault-crypto.js';
 export * from './trust-key-ring.js';
 export * from './stream-crypto.js';
 export * from './vault.repository.js';
+export * from './uuid7.js';
+export * from './seal/record-sealer.js';
 export * from './entities/trust-key.entity.js';
 export * from './entities/vault-patient.entity.js';
 export * from './entities/vault-record.entity.js';

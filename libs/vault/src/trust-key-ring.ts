@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KEY_MATERIAL, type KeyMaterial } from '@harbour/config';
 import { Db } from '@harbour/persistence';
 import { DomainError } from '@harbour/errors';
-import { decrypt, deriveTrustKek, encrypt, newDataKey, unwrapKey, wrapKey, keyVersionOf } from './vault-crypto.js';
+import { RecordSealer } from './seal/record-sealer.js';
+import { decrypt, deriveTrustKek, newDataKey, recordEncrypter, unwrapKey, wrapKey, keyVersionOf } from './vault-crypto.js';
 
 interface KeyRow {
   version: number;
@@ -75,7 +76,16 @@ export class TrustKeyRing {
 
   async encrypter(trustId: string): Promise<(plain: Buffer) => Buffer> {
     const { version, key } = await this.activeKey(trustId);
-    return (plain) => encrypt(key, plain, version);
+    return recordEncrypter(key, version);
+  }
+
+  /**
+   * A sealer for a batch of the trust's records: encryption under the active key plus a keyed
+   * fingerprint of each plaintext (`fingerprintKey`). The caller closes it.
+   */
+  async sealer(trustId: string, fingerprintKey: Buffer): Promise<RecordSealer> {
+    const { version, key } = await this.activeKey(trustId);
+    return new RecordSealer(key, version, fingerprintKey);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@harbour/persistence';
+import { uuid7 } from './uuid7.js';
 
 export interface PatientUpsert {
   sourceId: string;
@@ -17,15 +18,37 @@ export interface RecordUpsert {
 }
 
 /**
+ * Many ciphertexts as one binary parameter plus offsets: node-pg sends a Buffer parameter as raw
+ * bytes, but an array of Buffers as a hex text literal (twice the bytes, escaped, then parsed
+ * back by the server), which costs more than the encryption itself. SQL slices each value back out
+ * with `substring(blob FROM off FOR len)`.
+ */
+function packBlobs(blobs: readonly Buffer[]): { blob: Buffer; offsets: number[]; lengths: number[] } {
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  let pos = 1; // SQL substring positions are 1-based
+  for (const b of blobs) {
+    offsets.push(pos);
+    lengths.push(b.length);
+    pos += b.length;
+  }
+  return { blob: Buffer.concat(blobs as Buffer[], pos - 1), offsets, lengths };
+}
+
+/**
  * The only SQL over the vault. Every method takes the trust id: a query without the tenant
  * cannot be written against this repository. Upserts skip rows whose content hash is unchanged,
- * which makes re-ingesting the same extract a no-op.
+ * which makes re-ingesting the same extract a no-op. New rows get time-ordered ids ({@link uuid7})
+ * so bulk inserts append to the primary-key index instead of touching a random page per row.
  */
 @Injectable()
 export class VaultRepository {
   constructor(@Inject(Db) private readonly db: Db) {}
 
-  /** Insert or update patients; returns id and whether the row changed, by source id. */
+  /**
+   * Insert or update patients; returns id and whether the row changed, by source id. Source ids
+   * must be distinct within one call (one row cannot be upserted twice by one statement).
+   */
   async upsertPatients(
     trustId: string,
     batchId: string,
@@ -33,21 +56,26 @@ export class VaultRepository {
   ): Promise<Map<string, { id: string; changed: boolean }>> {
     const out = new Map<string, { id: string; changed: boolean }>();
     if (rows.length === 0) return out;
-    const res = await this.db.query<{ id: string; source_id: string; changed: boolean }>(
-      `INSERT INTO vault.patient (trust_id, person_id, source_id, identity_enc, content_hash, batch_id)
-       SELECT $1, u.person_id, u.source_id, u.identity_enc, u.content_hash, $2
-         FROM unnest($3::uuid[], $4::text[], $5::bytea[], $6::text[]) AS u(person_id, source_id, identity_enc, content_hash)
+    const { blob, offsets, lengths } = packBlobs(rows.map((r) => r.identityEnc));
+    const res = await this.db.query<{ id: string; source_id: string }>(
+      `INSERT INTO vault.patient (id, trust_id, person_id, source_id, identity_enc, content_hash, batch_id)
+       SELECT u.id, $1, u.person_id, u.source_id, substring($3::bytea FROM u.off FOR u.len), u.content_hash, $2
+         FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::int[], $8::int[], $9::text[])
+           AS u(id, person_id, source_id, off, len, content_hash)
        ON CONFLICT (trust_id, source_id) DO UPDATE
          SET person_id = EXCLUDED.person_id, identity_enc = EXCLUDED.identity_enc, content_hash = EXCLUDED.content_hash,
              batch_id = EXCLUDED.batch_id, updated_at = now()
          WHERE vault.patient.content_hash <> EXCLUDED.content_hash
-       RETURNING id, source_id, true AS changed`,
+       RETURNING id, source_id`,
       [
         trustId,
         batchId,
+        blob,
+        rows.map(() => uuid7()),
         rows.map((r) => r.personId),
         rows.map((r) => r.sourceId),
-        rows.map((r) => r.identityEnc),
+        offsets,
+        lengths,
         rows.map((r) => r.contentHash),
       ],
     );
@@ -63,18 +91,25 @@ export class VaultRepository {
     return out;
   }
 
+  /**
+   * Insert or update records. Returns the rows that changed, by `type/sourceId`, with their id and
+   * whether they are new (a new record has nothing derived from it yet); unchanged rows are absent.
+   * Keys must be distinct within one call.
+   */
   async upsertRecords(
     trustId: string,
     batchId: string,
     rows: readonly RecordUpsert[],
-  ): Promise<Map<string, { id: string; changed: boolean }>> {
-    const out = new Map<string, { id: string; changed: boolean }>();
+  ): Promise<Map<string, { id: string; inserted: boolean }>> {
+    const out = new Map<string, { id: string; inserted: boolean }>();
     if (rows.length === 0) return out;
-    const key = (t: string, s: string): string => `${t}/${s}`;
+    const ids = rows.map(() => uuid7());
+    const { blob, offsets, lengths } = packBlobs(rows.map((r) => r.contentEnc));
     const res = await this.db.query<{ id: string; resource_type: string; source_id: string }>(
-      `INSERT INTO vault.record (trust_id, patient_id, resource_type, source_id, content_enc, content_hash, batch_id)
-       SELECT $1, u.patient_id, u.resource_type, u.source_id, u.content_enc, u.content_hash, $2
-         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::text[]) AS u(patient_id, resource_type, source_id, content_enc, content_hash)
+      `INSERT INTO vault.record (id, trust_id, patient_id, resource_type, source_id, content_enc, content_hash, batch_id)
+       SELECT u.id, $1, u.patient_id, u.resource_type, u.source_id, substring($3::bytea FROM u.off FOR u.len), u.content_hash, $2
+         FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[], $9::int[], $10::text[])
+           AS u(id, patient_id, resource_type, source_id, off, len, content_hash)
        ON CONFLICT (trust_id, resource_type, source_id) DO UPDATE
          SET patient_id = EXCLUDED.patient_id, content_enc = EXCLUDED.content_enc, content_hash = EXCLUDED.content_hash,
              batch_id = EXCLUDED.batch_id, updated_at = now()
@@ -83,24 +118,36 @@ export class VaultRepository {
       [
         trustId,
         batchId,
+        blob,
+        ids,
         rows.map((r) => r.patientId),
         rows.map((r) => r.resourceType),
         rows.map((r) => r.sourceId),
-        rows.map((r) => r.contentEnc),
+        offsets,
+        lengths,
         rows.map((r) => r.contentHash),
       ],
     );
-    for (const r of res) out.set(key(r.resource_type, r.source_id), { id: r.id, changed: true });
-    const missing = rows.filter((r) => !out.has(key(r.resourceType, r.sourceId)));
-    if (missing.length > 0) {
-      const existing = await this.db.query<{ id: string; resource_type: string; source_id: string }>(
-        `SELECT id, resource_type, source_id FROM vault.record
-          WHERE trust_id = $1 AND (resource_type, source_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
-        [trustId, missing.map((m) => m.resourceType), missing.map((m) => m.sourceId)],
-      );
-      for (const r of existing) out.set(key(r.resource_type, r.source_id), { id: r.id, changed: false });
-    }
+    // An update keeps the row's existing id, so the id we proposed comes back only for an insert.
+    const proposed = new Set(ids);
+    for (const r of res) out.set(`${r.resource_type}/${r.source_id}`, { id: r.id, inserted: proposed.has(r.id) });
     return out;
+  }
+
+  /**
+   * A page of a trust's patients with their encrypted identity (for the patient index of a new
+   * batch), in id order after `afterId`; pages keep memory bounded however many patients a trust has.
+   */
+  async patientIdentitiesPage(
+    trustId: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<{ id: string; source_id: string; person_id: string; identity_enc: Buffer }[]> {
+    return this.db.query(
+      `SELECT id, source_id, person_id, identity_enc FROM vault.patient
+        WHERE trust_id = $1 AND ($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3`,
+      [trustId, afterId, limit],
+    );
   }
 
   /** Every patient of a trust with its encrypted identity (for the patient index of a new batch). */

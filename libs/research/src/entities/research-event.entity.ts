@@ -7,7 +7,8 @@ export type EventKind = 'condition' | 'observation' | 'medication' | 'procedure'
  * `recordId` ties it to its vault record so re-ingestion replaces, never duplicates.
  */
 @Entity({ schema: 'research', name: 'event' })
-@Index(['kind', 'code', 'eventDate'])
+// No plain (kind, code, event_date) index: the covering cohort index below has the same keys, so
+// the plain one only cost every inserted event a fifth index entry.
 @Index(['personId', 'kind'])
 @Index(['recordId'])
 // Covering index for cohort queries, created by migrations/*-query-research-indexes.ts (INCLUDE columns, which TypeORM cannot express).
