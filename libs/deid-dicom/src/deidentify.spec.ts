@@ -286,6 +286,21 @@ describe('attributes', () => {
     assert.equal(bItems[1]!.PersonName && (bItems[1]!.PersonName as { Alphabetic: string }[])[0]!.Alphabetic, 'ANONYMOUS');
     assertNoPlanted(basic.out, syntheticNhsNumber(9));
   });
+
+  test('Clean Descriptors finds names from attributes before the text (Referring Physician before Study Description)', async () => {
+    const buf = generateDicomInstance({
+      seed: 5,
+      extra: [
+        { tag: 0x00080090, vr: 'PN', value: 'FAKENAME^JOHN' },
+        { tag: 0x00081030, vr: 'LO', value: 'Referred by Dr Fakename for CT' },
+      ],
+    });
+    const r = await deidentifyDicomBuffer(buf, ctx);
+    assert.equal(r.outcome.status, 'released');
+    const out = r.output!.toString('latin1').toLowerCase();
+    assert.ok(!out.includes('fakename'), 'the referring physician is scrubbed from the description');
+    assert.ok(out.includes('for ct'), 'the rest of the description survives');
+  });
 });
 
 describe('patient identification', () => {

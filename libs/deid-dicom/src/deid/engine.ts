@@ -127,11 +127,15 @@ class Engine {
     this.textClean = input.options.has('cleanDescriptors') || input.options.has('cleanStructuredContent');
     this.utf8 = /ISO_IR 192/.test(stringValue(find(top, TAG.specificCharacterSet)) ?? '');
     this.top = top;
+    // The phrases must come from the dataset as received: the transform rewrites values in tag
+    // order, so a name held only in an earlier attribute (ReferringPhysicianName, 0008,0090) would
+    // already be gone when a later description (StudyDescription, 0008,1030) is cleaned.
+    if (this.textClean) void this.scrubber;
   }
 
   private readonly top: readonly DElement[];
 
-  /** Built on first use: most instances carry no free text that survives the table. */
+  /** Built before the transform when free text is cleaned; never otherwise. */
   private get scrubber(): Scrubber {
     if (!this.scrubberInstance) {
       // Keyed by the raw values the phrases come from: on a hit (every slice after the first of a

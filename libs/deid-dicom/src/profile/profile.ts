@@ -39,7 +39,7 @@ export const DEFAULT_ANNEX_E_OPTIONS: readonly AnnexEOption[] = [
 ];
 
 /** Harbour's version of the engine rules on top of the table; bump on any behaviour change. */
-export const HARBOUR_DICOM_RULES_VERSION = '1';
+export const HARBOUR_DICOM_RULES_VERSION = '2';
 
 /** Identifies the exact rules applied: profile + edition + Harbour rule revision. */
 export const DICOM_DEID_PROFILE_VERSION = `PS3.15-E.1-1/${ANNEX_E_EDITION}/harbour-${HARBOUR_DICOM_RULES_VERSION}`;
