@@ -197,13 +197,14 @@ test('a failing data source fails the job without exposing the error to it', asy
 });
 
 /** A data source whose cohort never yields: the job waits on the host. */
-function hangingSource(onAbort: () => void): JobDataSource {
+function hangingSource(onAbort: () => void, onWait: () => void = () => undefined): JobDataSource {
   return {
     ...dataSource,
     cohort: (request: PageRequest) => ({
       [Symbol.asyncIterator]: () => ({
         next: () =>
           new Promise<IteratorResult<never>>((resolve) => {
+            onWait();
             request.signal.addEventListener('abort', () => {
               onAbort();
               resolve({ done: true, value: undefined });
@@ -231,10 +232,13 @@ test('cancellation stops a computing job promptly', async () => {
 test('cancellation stops a job waiting for data, and the data source is told to stop', async () => {
   const controller = new AbortController();
   let released = false;
-  setTimeout(() => controller.abort(), 150);
+  // Cancel once the job is really waiting on the data source (a fixed delay raced the sandbox's start on a busy machine).
   const result = await run(`export async function main(h) { for await (const p of h.cohort()) {} }`, {
     signal: controller.signal,
-    dataSource: hangingSource(() => (released = true)),
+    dataSource: hangingSource(
+      () => (released = true),
+      () => setTimeout(() => controller.abort(), 20),
+    ),
   });
   assert.equal(result.status, 'cancelled');
   assert.ok(result.usage.wallMs < 3000);
