@@ -37,6 +37,13 @@ export interface VaultPayload {
  * larger chunks amortise them; 2,000 records keep a chunk to a few MB of ciphertext.
  */
 const CHUNK = 2000;
+/**
+ * Database connections writing at once. Each lane writes its own chunks one after another; a
+ * record goes to the lane its key hashes to, so every write of one vault row stays in extract
+ * order. One server backend per chunk is the bottleneck once the indexes outgrow memory; two keep
+ * both cores of a small station busy from a single process.
+ */
+const LANES = 2;
 /** Records processed between two turns of the event loop (a few milliseconds of work). */
 const YIELD_EVERY = 64;
 /** Vault patients read per query when a batch starts (bounded memory for any trust size). */
@@ -46,6 +53,8 @@ const PRELOAD_PAGE = 5000;
 interface PatientRow {
   sourceId: string;
   nhsNumber: string;
+  /** The first record of this NHS number (in the vault or this extract): its row is what records link to. */
+  first: boolean;
   bidx: Buffer;
   json: string;
   facts: ProjectedPatient;
@@ -116,12 +125,9 @@ export class EhrIngestionService {
 
     const files = await listExtractFiles(dir);
     const stats = { seen: 0, accepted: 0, unchanged: 0, rejected: 0 };
-    const writer = new SerialWriter();
     let rejections: Rejection[] = [];
-    let patients: PatientRow[] = [];
-    let records: RecordRow[] = [];
-    /** Keys in the chunk being filled: a repeat goes to the next chunk (one upsert per row per statement). */
-    const chunkKeys = new Set<string>();
+    const lanes: Lane[] = Array.from({ length: LANES }, () => ({ writer: new SerialWriter(), patients: [], records: [], keys: new Set() }));
+    const laneOf = (key: string): Lane => lanes[laneHash(key) % LANES]!;
 
     const writePatients = async (chunk: PatientRow[], sealing: Promise<SealedRecord[]>, rejected: Rejection[]): Promise<void> => {
       const sealed = await sealing;
@@ -129,7 +135,9 @@ export class EhrIngestionService {
         await this.batches.deferCommitFlush();
         await this.batches.addRejections(trustId, batchId, rejected);
         if (chunk.length === 0) return;
-        const personIds = await this.persons.ensure(chunk.map((c) => c.bidx));
+        // Sorted, so concurrent chunks (another lane, another batch) that share a person take its
+        // row lock in the same order and wait for each other instead of deadlocking.
+        const personIds = await this.persons.ensure(chunk.map((c) => c.bidx).sort(Buffer.compare));
         const personOf = (c: PatientRow): string => personIds.get(c.bidx.toString('hex'))!;
         const stored = await this.vault.upsertPatients(
           trustId,
@@ -146,13 +154,13 @@ export class EhrIngestionService {
         for (const c of chunk) {
           const personId = personOf(c);
           const s = stored.get(c.sourceId)!;
-          const entry = index.entryOf(c.nhsNumber)!;
-          if (!links.has(entry)) links.set(entry, s.id, personId);
+          if (c.first) links.set(index.entryOf(c.nhsNumber)!, s.id, personId);
           if (s.changed) stats.accepted++;
           else stats.unchanged++;
           // Opted-out patients stay in their trust's vault but never reach the research store.
           if (s.changed && !optedOut.has(personId)) research.push({ personId, ...c.facts });
         }
+        research.sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0));
         await this.research.upsertPatients(trustId, research);
       });
     };
@@ -192,9 +200,10 @@ export class EhrIngestionService {
       });
     };
 
-    const flush = async (phase: 'patients' | 'others'): Promise<void> => {
-      chunkKeys.clear();
-      if (rejections.length === 0 && (phase === 'patients' ? patients : records).length === 0) return;
+    /** Write a lane's chunk (and the rejections found so far); waits only for that lane's previous chunk. */
+    const flush = async (lane: Lane, phase: 'patients' | 'others'): Promise<void> => {
+      lane.keys.clear();
+      if (rejections.length === 0 && (phase === 'patients' ? lane.patients : lane.records).length === 0) return;
       const r = rejections;
       rejections = [];
       // Sealing starts now, on the sealer's thread, while the previous chunk is still being written.
@@ -204,15 +213,15 @@ export class EhrIngestionService {
         return p;
       };
       if (phase === 'patients') {
-        const chunk = patients;
-        patients = [];
+        const chunk = lane.patients;
+        lane.patients = [];
         const sealing = seal(chunk);
-        await writer.submit(() => writePatients(chunk, sealing, r));
+        await lane.writer.submit(() => writePatients(chunk, sealing, r));
       } else {
-        const chunk = records;
-        records = [];
+        const chunk = lane.records;
+        lane.records = [];
         const sealing = seal(chunk);
-        await writer.submit(() => writeRecords(chunk, sealing, r));
+        await lane.writer.submit(() => writeRecords(chunk, sealing, r));
       }
     };
 
@@ -256,14 +265,17 @@ export class EhrIngestionService {
                     ? [...item.urlMap].filter(([, v]) => v === `Patient/${r.id}`).map(([k]) => k)
                     : []),
                 ].filter((x): x is string => typeof x === 'string');
-                if (!index.add(nhs, ids, false)) index.link(nhs, ids);
+                const first = index.add(nhs, ids, false);
+                if (!first) index.link(nhs, ids);
                 const b = bidx(nhs);
                 const sourceId = r.id ?? `nhs-${b.toString('hex').slice(0, 32)}`;
-                if (chunkKeys.has(sourceId)) await flush(phase);
-                chunkKeys.add(sourceId);
-                patients.push({
+                const lane = laneOf(sourceId);
+                if (lane.keys.has(sourceId)) await flush(lane, phase);
+                lane.keys.add(sourceId);
+                lane.patients.push({
                   sourceId,
                   nhsNumber: nhs,
+                  first,
                   bidx: b,
                   json: payloadJson(item, nhs, r.resource),
                   facts: projectPatient(r.resource),
@@ -271,11 +283,12 @@ export class EhrIngestionService {
               } else {
                 const sourceId = r.id ?? `nhs-${bidx(r.nhsNumber!).toString('hex').slice(0, 32)}`;
                 const key = `${r.resourceType}/${sourceId}`;
-                if (chunkKeys.has(key)) await flush(phase);
-                chunkKeys.add(key);
+                const lane = laneOf(key);
+                if (lane.keys.has(key)) await flush(lane, phase);
+                lane.keys.add(key);
                 const entry = r.nhsNumber !== undefined ? index.entryOf(r.nhsNumber) : undefined;
                 const link = entry !== undefined ? links.get(entry) : undefined;
-                records.push({
+                lane.records.push({
                   key,
                   resourceType: r.resourceType,
                   sourceId,
@@ -288,24 +301,41 @@ export class EhrIngestionService {
               }
             }
           }
-          if (patients.length >= CHUNK || records.length >= CHUNK || rejections.length >= CHUNK) await flush(phase);
+          for (const lane of lanes) if (lane.patients.length >= CHUNK || lane.records.length >= CHUNK) await flush(lane, phase);
+          if (rejections.length >= CHUNK) await flush(lanes[0]!, phase);
           // Reading a file chunk yields only to microtasks, so without this the database's replies
           // to the write in flight would wait for the next 1 MiB of input to be processed.
           if (stats.seen % YIELD_EVERY === 0) await yieldToEventLoop();
           if (stats.seen % 1000 === 0) onProgress?.({ phase: phase === 'patients' ? 'patients' : 'records', ...stats });
         }
-        await flush(phase);
+        for (const lane of lanes) await flush(lane, phase);
         // Every patient is in the vault (and linked) before any record that references one.
-        await writer.drain();
+        for (const lane of lanes) await lane.writer.drain();
       }
     } finally {
       // Never leave a write running behind a failure: the batch is only marked failed after it.
-      await writer.settle();
+      for (const lane of lanes) await lane.writer.settle();
       await sealer.close();
     }
     onProgress?.({ phase: 'records', ...stats });
     return { batchId, ...stats };
   }
+}
+
+/** A database writer with the chunk it is filling (see LANES). */
+interface Lane {
+  writer: SerialWriter;
+  patients: PatientRow[];
+  records: RecordRow[];
+  /** Keys in the chunk being filled: a repeat goes to the next chunk (one upsert per row per statement). */
+  keys: Set<string>;
+}
+
+/** FNV-1a of a record key, to spread records over lanes (any stable spread will do). */
+function laneHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /**
