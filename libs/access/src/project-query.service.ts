@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@harbour/persistence';
 import { DomainError } from '@harbour/errors';
 import { AuditLog } from '@harbour/audit';
-import { AgreementService, MeteringService } from '@harbour/ledger';
+import { MeteringService } from '@harbour/ledger';
 import { actorOf, type Principal } from '@harbour/auth';
 import { OptOutRepository } from '@harbour/consent';
 import { QueryService, type AggregateOptions, type AggregateResult, type FeasibilityResult } from '@harbour/query';
@@ -35,7 +35,6 @@ export class ProjectQueryService {
     @Inject(QueryService) private readonly queries: QueryService,
     @Inject(OptOutRepository) private readonly optOuts: OptOutRepository,
     @Inject(AuditLog) private readonly audit: AuditLog,
-    @Inject(AgreementService) private readonly agreements: AgreementService,
     @Inject(MeteringService) private readonly metering: MeteringService,
   ) {}
 
@@ -83,13 +82,7 @@ export class ProjectQueryService {
    */
   private async meter(projectId: string, releaseId: string, auditEntryId: number): Promise<void> {
     const occurredAt = new Date();
-    try {
-      await this.agreements.getAgreement(projectId, occurredAt);
-    } catch (err) {
-      if (err instanceof DomainError && err.code === 'not_found') return; // no agreement: not billable
-      throw err;
-    }
-    await this.metering.recordBillableEvent({
+    await this.metering.recordIfBillable({
       idempotencyKey: `query.executed:${releaseId}`,
       projectId,
       kind: 'query.executed',

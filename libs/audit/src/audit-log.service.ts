@@ -3,13 +3,11 @@ import { trace } from '@opentelemetry/api';
 import { Db } from '@harbour/persistence';
 import { currentCorrelationId } from '@harbour/errors';
 import { isAuditActionName, type AuditAction } from './audit-actions.js';
-import type { AuditInput, AuditRecord } from './audit-record.js';
+import type { AuditBody, AuditInput, AuditRecord } from './audit-record.js';
 import { chainHash } from './chain-hash.js';
 import { assertSafeAuditValue } from './safe-payload.js';
 import { AuditRepository } from './audit.repository.js';
 
-/** An entry as appended: everything but its chain position, which the sealer assigns. */
-export type AuditBody = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash' | 'id'>;
 /** What `append` returns: the body and its append id (`audit.entry.id` once sealed). */
 export type AppendedAuditEntry = AuditBody & { readonly id: number };
 

@@ -48,6 +48,9 @@ export interface AuditRecord {
   readonly hash: string;
 }
 
+/** An entry as appended: everything but its append id and its chain position (assigned when sealed). */
+export type AuditBody = Omit<AuditRecord, 'seq' | 'id' | 'prevHash' | 'hash'>;
+
 /** The signed statement of a checkpoint: the trail had `treeSize` entries ending in `headHash`. */
 export interface CheckpointStatement {
   readonly treeSize: number;

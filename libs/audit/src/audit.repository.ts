@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '@harbour/persistence';
-import type { AuditActor, AuditOutcome, AuditRecord, CheckpointRecord } from './audit-record.js';
+import type { AuditActor, AuditBody, AuditOutcome, AuditRecord, CheckpointRecord } from './audit-record.js';
 
 interface EntryRow {
   seq: string;
@@ -79,39 +79,25 @@ const ENTRY_COLUMNS =
 const BODY_COLUMNS =
   'at, action, outcome, actor_type, actor_id, actor_role, actor_org_type, actor_org_id, target_type, target_id, project_id, trust_id, correlation_id, trace_id, payload';
 
+const BODY_COLUMN_NAMES = BODY_COLUMNS.split(', ');
+
 interface PendingRow extends Omit<EntryRow, 'seq' | 'id' | 'prev_hash' | 'hash'> {
   id: string;
 }
 
-function pendingParams(r: AppendedBody): unknown[] {
-  return [
-    r.at,
-    r.action,
-    r.outcome,
-    r.actor.type,
-    r.actor.id,
-    r.actor.role,
-    r.actor.orgType,
-    r.actor.orgId,
-    r.target?.type ?? null,
-    r.target?.id ?? null,
-    r.projectId,
-    r.trustId,
-    r.correlationId,
-    r.traceId,
-    JSON.stringify(r.payload),
-  ];
-}
-
-type AppendedBody = Omit<AuditRecord, 'seq' | 'id' | 'prevHash' | 'hash'>;
-
 /** A pending entry as a JSON recordset row (`BODY_COLUMNS`). */
-function pendingRowOf(r: AppendedBody): Record<string, unknown> {
+function pendingRowOf(r: AuditBody): Record<string, unknown> {
   const { seq: _s, id: _i, prev_hash: _p, hash: _h, ...row } = rowOf({ ...r, seq: 0, prevHash: '', hash: '' });
   return row;
 }
 
-function bodyOf(r: Omit<EntryRow, 'seq' | 'id' | 'prev_hash' | 'hash'>): AppendedBody {
+/** The same, as positional parameters in `BODY_COLUMNS` order (payload as JSON text). */
+function pendingParams(r: AuditBody): unknown[] {
+  const row = pendingRowOf(r);
+  return BODY_COLUMN_NAMES.map((c) => (c === 'payload' ? JSON.stringify(row[c]) : row[c]));
+}
+
+function bodyOf(r: Omit<EntryRow, 'seq' | 'id' | 'prev_hash' | 'hash'>): AuditBody {
   return {
     at: r.at.toISOString(),
     action: r.action,
@@ -136,22 +122,7 @@ export function recordOf(r: EntryRow): AuditRecord {
   return {
     seq: Number(r.seq),
     ...(r.id !== null && r.id !== undefined ? { id: Number(r.id) } : {}),
-    at: r.at.toISOString(),
-    action: r.action,
-    outcome: r.outcome as AuditOutcome,
-    actor: {
-      type: r.actor_type as AuditActor['type'],
-      id: r.actor_id,
-      role: r.actor_role,
-      orgType: r.actor_org_type as AuditActor['orgType'],
-      orgId: r.actor_org_id,
-    },
-    target: r.target_type !== null && r.target_id !== null ? { type: r.target_type, id: r.target_id } : null,
-    projectId: r.project_id,
-    trustId: r.trust_id,
-    correlationId: r.correlation_id,
-    traceId: r.trace_id,
-    payload: r.payload,
+    ...bodyOf(r),
     prevHash: r.prev_hash,
     hash: r.hash,
   };
@@ -182,7 +153,7 @@ export class AuditRepository {
   }
 
   /** Append one entry to `audit.pending` in the current transaction; returns its append id. */
-  async insertPending(r: AppendedBody): Promise<number> {
+  async insertPending(r: AuditBody): Promise<number> {
     const rows = await this.db.query<{ id: string }>(
       `INSERT INTO audit.pending (${BODY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
       pendingParams(r),
@@ -191,7 +162,7 @@ export class AuditRepository {
   }
 
   /** Append several entries in one statement; ids come back in the order given (nextval follows `ORDER BY ord`). */
-  async insertPendingMany(rs: readonly AppendedBody[]): Promise<number[]> {
+  async insertPendingMany(rs: readonly AuditBody[]): Promise<number[]> {
     if (rs.length === 0) return [];
     const rows = await this.db.query<{ id: string }>(
       `INSERT INTO audit.pending (${BODY_COLUMNS})
@@ -214,7 +185,7 @@ export class AuditRepository {
    * Remove up to `limit` committed pending entries, lowest append id first, for the sealer
    * (which holds the head lock, so no other sealer takes the same rows).
    */
-  async takePending(limit: number): Promise<(AppendedBody & { id: number })[]> {
+  async takePending(limit: number): Promise<(AuditBody & { id: number })[]> {
     const rows = await this.db.query<PendingRow>(
       `DELETE FROM audit.pending WHERE id IN (SELECT id FROM audit.pending ORDER BY id LIMIT $1) RETURNING id, ${BODY_COLUMNS}`,
       [limit],

@@ -36,18 +36,7 @@ export function createImagingServices(rt: { db: Db; keys: KeyMaterial; config: H
       imagingStore,
       audit,
     ),
-    retrieval: new ImagingRetrievalService(
-      config,
-      keys,
-      db,
-      access,
-      repo,
-      imagingStore,
-      keyRing,
-      audit,
-      ledger.agreements,
-      ledger.metering,
-    ),
+    retrieval: new ImagingRetrievalService(config, keys, db, access, repo, imagingStore, keyRing, audit, ledger.metering),
   };
 }
 export type ImagingServices = ReturnType<typeof createImagingServices>;

@@ -66,7 +66,21 @@ export class MeteringService {
     @Inject(PeriodService) private readonly periods: PeriodService,
   ) {}
 
+  /** Record a billable event; a project without a commercial agreement in effect at `occurredAt` is an error (not_found). */
   async recordBillableEvent(input: BillableEventInput): Promise<MeteredEvent> {
+    return (await this.record(input, true))!;
+  }
+
+  /**
+   * The rule every metering caller in the product follows: a project without a commercial
+   * agreement in effect at `occurredAt` is not billable, so nothing is recorded (null). The
+   * agreement is looked up once, in the caller's transaction.
+   */
+  async recordIfBillable(input: BillableEventInput): Promise<MeteredEvent | null> {
+    return this.record(input, false);
+  }
+
+  private async record(input: BillableEventInput, requireAgreement: boolean): Promise<MeteredEvent | null> {
     const key = typeof input.idempotencyKey === 'string' ? input.idempotencyKey.trim() : '';
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw invalid('idempotencyKey', `required, at most ${MAX_KEY_LENGTH} characters`);
     const projectId = requireUuid(input.projectId, 'projectId');
@@ -89,7 +103,10 @@ export class MeteringService {
     try {
       return await this.db.run(async () => {
         const agreement = await this.repo.agreementAt(projectId, input.occurredAt);
-        if (!agreement) throw notFound('agreement in effect for the project at that time');
+        if (!agreement) {
+          if (requireAgreement) throw notFound('agreement in effect for the project at that time');
+          return null;
+        }
         const pricing = rule('event', () =>
           priceEvent(
             { kind: input.kind, quantity, contributions },

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { AuditBodyColumns } from './audit-body.columns.js';
 
 /**
  * One sealed entry of the hash-chained audit trail (`audit.entry`). Append-only: a trigger
@@ -13,7 +14,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index(['actorId', 'seq'])
 @Index(['projectId', 'seq'])
 @Index(['trustId', 'seq'])
-export class AuditEntry {
+export class AuditEntry extends AuditBodyColumns {
   @PrimaryColumn({ type: 'bigint' })
   seq!: string;
 
@@ -21,51 +22,6 @@ export class AuditEntry {
   @Index({ unique: true })
   @Column({ type: 'bigint', nullable: true })
   id!: string | null;
-
-  @Column({ type: 'timestamptz' })
-  at!: Date;
-
-  @Column({ type: 'text' })
-  action!: string;
-
-  @Column({ type: 'text' })
-  outcome!: string;
-
-  @Column({ type: 'text' })
-  actorType!: string;
-
-  @Column({ type: 'text', nullable: true })
-  actorId!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  actorRole!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  actorOrgType!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  actorOrgId!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  targetType!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  targetId!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  projectId!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  trustId!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  correlationId!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  traceId!: string | null;
-
-  @Column({ type: 'jsonb' })
-  payload!: Record<string, unknown>;
 
   @Column({ type: 'char', length: 64 })
   prevHash!: string;

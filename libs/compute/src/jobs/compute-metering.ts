@@ -1,30 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '@harbour/errors';
-import { AgreementService, MeteringService, type BillableEventInput, type MeteredEvent } from '@harbour/ledger';
+import { MeteringService, type BillableEventInput, type MeteredEvent } from '@harbour/ledger';
 
 /**
  * Bills the compute context's actions to the ledger (`compute.minutes` per run,
  * `output.released` per released output), in the caller's transaction, right after the audit
  * entry that proves the action. A project without a commercial agreement in effect at the time
- * is not billable: nothing is recorded (the rule `ProjectQueryService` follows for queries).
+ * is not billable: nothing is recorded (`MeteringService.recordIfBillable`).
  * Idempotency keys are derived from the action, so a re-delivered action is billed once.
  */
 @Injectable()
 export class ComputeMetering {
-  constructor(
-    @Inject(AgreementService) private readonly agreements: AgreementService,
-    @Inject(MeteringService) private readonly metering: MeteringService,
-  ) {}
+  constructor(@Inject(MeteringService) private readonly metering: MeteringService) {}
 
   /** Meter the event if the project has an agreement at `occurredAt`; null when it has none. */
   async meter(event: BillableEventInput): Promise<MeteredEvent | null> {
-    try {
-      await this.agreements.getAgreement(event.projectId, event.occurredAt);
-    } catch (err) {
-      if (err instanceof DomainError && err.code === 'not_found') return null; // no agreement: not billable
-      throw err;
-    }
-    return this.metering.recordBillableEvent(event);
+    return this.metering.recordIfBillable(event);
   }
 }
 

@@ -9,11 +9,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import dcmjs from 'dcmjs';
 import { HARBOUR_CONFIG, KEY_MATERIAL, type HarbourConfig, type KeyMaterial } from '@harbour/config';
 import { Db } from '@harbour/persistence';
-import { DomainError, notFound } from '@harbour/errors';
+import { notFound } from '@harbour/errors';
 import { AuditLog } from '@harbour/audit';
 import { actorOf, type Principal } from '@harbour/auth';
 import { AccessService, type ProjectScope } from '@harbour/access';
-import { AgreementService, MeteringService } from '@harbour/ledger';
+import { MeteringService } from '@harbour/ledger';
 import {
   deidentifyDicomBuffer,
   deidentifyDicomFile,
@@ -82,7 +82,6 @@ export class ImagingRetrievalService {
     @Inject(ImagingStore) private readonly store: ImagingStore,
     @Inject(TrustKeyRing) private readonly keyRing: TrustKeyRing,
     @Inject(AuditLog) private readonly audit: AuditLog,
-    @Inject(AgreementService) private readonly agreements: AgreementService,
     @Inject(MeteringService) private readonly metering: MeteringService,
   ) {}
 
@@ -327,13 +326,7 @@ export class ImagingRetrievalService {
    */
   private async meter(projectId: string, trustId: string, rows: readonly RetrievalRow[], auditEntryId: number): Promise<void> {
     const occurredAt = new Date();
-    try {
-      await this.agreements.getAgreement(projectId, occurredAt);
-    } catch (err) {
-      if (err instanceof DomainError && err.code === 'not_found') return; // no agreement: not billable
-      throw err;
-    }
-    await this.metering.recordBillableEvent({
+    await this.metering.recordIfBillable({
       idempotencyKey: `imaging.study_retrieved:${auditEntryId}`,
       projectId,
       kind: 'imaging.study_retrieved',
